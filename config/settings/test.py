@@ -1,0 +1,45 @@
+"""The test suite: embedded defaults unless DATABASE_URL / REDIS_URL / KAFKA_* say otherwise."""
+
+import os
+
+from config.settings.base import *
+from config.settings.base import _celery_broker_from_redis, env
+
+SECRET_KEY = "scholarnet-test-key-only-used-by-the-test-suite-0123456789"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+LOG_FORMAT = env.str("LOG_FORMAT", default="console")
+LOGGING["handlers"]["stderr"]["formatter"] = LOG_FORMAT
+LOGGING["root"]["level"] = env.str("LOG_LEVEL", default="WARNING")
+# A high global limit so tests exercise their own limits, not the per-IP one.
+SCHOLARNET_RATELIMIT_GLOBAL = "100000/60s"
+
+
+def _redis_url_for_tests(url: str, db: int) -> str:
+    """The suite flushes its Redis database between tests, so it never uses db 0."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return f"unix://{parts.path}?db={db}"
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+# One Redis database per xdist worker (gw0, gw1 …), so parallel workers never see each other.
+_WORKER = env.str("PYTEST_XDIST_WORKER", default="gw0")
+TEST_REDIS_DB = 8 + int(_WORKER.removeprefix("gw") or 0)
+if EMBEDDED_REDIS:
+    # Every test process owns its embedded server, so parallel runs never flush each other.
+    EMBEDDED_REDIS_SOCKET = VAR_DIR / "test" / f"redis-{os.getpid()}.sock"
+    REDIS_URL = f"unix://{EMBEDDED_REDIS_SOCKET}?db=0"
+REDIS_URL = _redis_url_for_tests(REDIS_URL, TEST_REDIS_DB)
+CACHES["default"]["LOCATION"] = REDIS_URL
+CACHES["default"]["KEY_PREFIX"] = "sntest"
+CELERY_BROKER_URL = _celery_broker_from_redis(REDIS_URL)
+# Each test process indexes into a search index of its own, never the development one.
+SEARCH_TANTIVY_PATH = VAR_DIR / "test" / f"search-{os.getpid()}"
+
+# Two suites against one database server at once need two test databases.
+if env.str("TEST_DATABASE_NAME", default=""):
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str("TEST_DATABASE_NAME")

@@ -1,0 +1,27 @@
+"""URL map: the kernel endpoints (probes, metrics, schema), the admin and the v1 API."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+# Each app adds ``path("", include("apps.<app>.urls"))`` here; its urls.py holds the v1 paths.
+api_v1_patterns: list = [
+    path("", include("apps.users.urls")),
+    path("", include("apps.tags.urls")),
+    path("", include("apps.articles.urls")),
+    path("", include("apps.search.urls")),
+]
+
+urlpatterns = [
+    path("", include("scholarnet.observability.urls")),  # /healthz, /readyz, /metrics
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/v1/", include((api_v1_patterns, "v1"))),
+    path("bench/", include("bench.urls")),  # empty unless SCHOLARNET_BENCH_VIEWS
+]
+
+handler400 = "scholarnet.api.views.bad_request"
+handler403 = "scholarnet.api.views.permission_denied"
+handler404 = "scholarnet.api.views.page_not_found"
+handler500 = "scholarnet.api.views.server_error"

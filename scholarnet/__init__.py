@@ -1,0 +1,4 @@
+"""ScholarNet platform kernel: shared infrastructure with no business logic.
+
+Apps import from here; nothing here imports from ``apps``.
+"""

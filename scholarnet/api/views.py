@@ -1,0 +1,39 @@
+"""Django-level error handlers (``handler404`` …) that answer with the API error envelope."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import HttpRequest, JsonResponse
+
+from scholarnet.api.errors import error_payload
+
+logger = logging.getLogger(__name__)
+
+
+def _json_error(status: int, detail: str, code: str) -> JsonResponse:
+    return JsonResponse(error_payload(detail, code), status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return _json_error(400, "Bad request.", "bad_request")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return _json_error(
+        403, "You do not have permission to perform this action.", "permission_denied"
+    )
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return _json_error(404, "Not found.", "not_found")
+
+
+def server_error(request: HttpRequest) -> JsonResponse:
+    # Django has already logged the exception with its traceback (django.request logger).
+    return _json_error(500, "Internal server error.", "server_error")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:
+    """CSRF rejections (cookie-authenticated unsafe requests) in the same envelope."""
+    return _json_error(403, "CSRF verification failed.", "csrf_failed")

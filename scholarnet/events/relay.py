@@ -1,0 +1,161 @@
+"""The relay: move committed outbox rows to the transport, at least once, in key order.
+
+Each run claims a batch of unsent rows, sends them outside the claiming transaction (a slow
+broker must not hold database locks), then marks the delivered rows sent. A relay that dies
+after claiming or after sending leaves its claim to expire; another relay then sends those rows
+again. Duplicates are possible, loss is not, which is why handlers are idempotent.
+
+Two relays may run at once (beat, a nudged task, ``relay_outbox --loop``). On MySQL/MariaDB and
+PostgreSQL the claim skips rows another relay is locking (SKIP LOCKED); on SQLite the claiming
+transaction holds the database's single write lock, so claims are serialised anyway. In both
+cases the UPDATE re-checks that each row is still claimable, so a row has one owner at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import close_old_connections, connections, transaction
+from django.db.models import F, Min, Q
+from django.utils import timezone
+
+from scholarnet.events.envelope import Event
+from scholarnet.events.metrics import events_relay_failures, events_relayed
+from scholarnet.events.models import OutboxEvent
+from scholarnet.events.transports import Transport, get_transport
+
+logger = logging.getLogger(__name__)
+
+MAX_ERROR_BACKOFF_SECONDS = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    token: uuid.UUID
+    rows: list[OutboxEvent]
+
+
+def relay_once(
+    *, batch_size: int | None = None, transport: Transport | None = None, using: str = "default"
+) -> int:
+    """Claim, send and mark one batch; returns how many events were delivered."""
+    claim = claim_batch(batch_size=batch_size or settings.EVENTS_RELAY_BATCH_SIZE, using=using)
+    if not claim.rows:
+        return 0
+    events = [Event.from_outbox(row) for row in claim.rows]
+    try:
+        delivered = set((transport or get_transport()).send(events))
+    except Exception as error:
+        release(claim, ids=[row.pk for row in claim.rows], error=repr(error), using=using)
+        raise
+    mark_sent(ids=[row.pk for row in claim.rows if row.event_id in delivered], using=using)
+    failed = [row for row in claim.rows if row.event_id not in delivered]
+    if failed:
+        release(claim, ids=[row.pk for row in failed], error="not delivered", using=using)
+    _count(claim.rows, delivered)
+    return len(delivered)
+
+
+def claim_batch(*, batch_size: int, using: str = "default") -> Claim:
+    now = timezone.now()
+    token = uuid.uuid4()
+    with transaction.atomic(using=using):
+        candidates = _lock_candidates(batch_size=batch_size, now=now, using=using)
+        ids = _keep_key_order(candidates, using=using)
+        if not ids:
+            return Claim(token=token, rows=[])
+        OutboxEvent.objects.using(using).filter(_claimable(now), id__in=ids).update(
+            claim_token=token,
+            claimed_until=now + timedelta(seconds=settings.EVENTS_RELAY_CLAIM_TIMEOUT),
+            attempts=F("attempts") + 1,
+        )
+        # Read back inside the claim: should this read fail, the claim rolls back with it
+        # instead of holding rows nobody sends until it expires.
+        rows = OutboxEvent.objects.using(using).filter(id__in=ids, claim_token=token)
+        return Claim(token=token, rows=list(rows.order_by("id")))
+
+
+def _claimable(now: datetime) -> Q:
+    return Q(sent_at__isnull=True) & (Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+
+
+def _lock_candidates(*, batch_size: int, now: datetime, using: str) -> list[tuple[int, str]]:
+    queryset = OutboxEvent.objects.using(using).filter(_claimable(now)).order_by("id")
+    if connections[using].features.has_select_for_update_skip_locked:
+        queryset = queryset.select_for_update(skip_locked=True)
+    return list(queryset.values_list("id", "key")[:batch_size])
+
+
+def _keep_key_order(candidates: list[tuple[int, str]], *, using: str) -> list[int]:
+    """Drop candidates that have an older unsent row of the same key outside this batch.
+
+    That older row is claimed (or being claimed) by another relay; sending the newer one now
+    could overtake it. It waits for the next run instead, so one key's events leave in order.
+    """
+    mine = [pk for pk, _key in candidates]
+    keys = {key for _pk, key in candidates if key}
+    if not keys:
+        return mine
+    older_elsewhere = dict(
+        OutboxEvent.objects.using(using)
+        .filter(sent_at__isnull=True, key__in=keys)
+        .exclude(id__in=mine)
+        .order_by()
+        .values("key")
+        .annotate(first_id=Min("id"))
+        .values_list("key", "first_id")
+    )
+    return [pk for pk, key in candidates if not key or pk < older_elsewhere.get(key, pk + 1)]
+
+
+def mark_sent(*, ids: Iterable[int], using: str = "default") -> int:
+    # Not filtered by claim token: if the claim expired meanwhile the row was still sent, and
+    # marking it spares the relay that took it over from sending it a third time.
+    return (
+        OutboxEvent.objects.using(using)
+        .filter(id__in=list(ids), sent_at__isnull=True)
+        .update(sent_at=timezone.now(), claimed_until=None, last_error="")
+    )
+
+
+def release(claim: Claim, *, ids: Iterable[int], error: str, using: str = "default") -> int:
+    """Give up a claim early so the rows are retried on the next run, not after the timeout."""
+    return (
+        OutboxEvent.objects.using(using)
+        .filter(id__in=list(ids), claim_token=claim.token, sent_at__isnull=True)
+        .update(claimed_until=None, last_error=error[:2000])
+    )
+
+
+def _count(rows: list[OutboxEvent], delivered: set[uuid.UUID]) -> None:
+    for row in rows:
+        counter = events_relayed if row.event_id in delivered else events_relay_failures
+        counter.labels(row.type).inc()
+
+
+def relay_forever(
+    *, stop: threading.Event, batch_size: int | None = None, interval: float | None = None
+) -> None:
+    """Relay until ``stop`` is set: full batches back to back, then a pause when idle."""
+    batch_size = batch_size or settings.EVENTS_RELAY_BATCH_SIZE
+    interval = settings.EVENTS_RELAY_INTERVAL if interval is None else interval
+    failures = 0
+    while not stop.is_set():
+        try:
+            sent = relay_once(batch_size=batch_size)
+        except Exception:
+            failures += 1
+            logger.exception("relay run failed", extra={"consecutive_failures": failures})
+            close_old_connections()
+            stop.wait(min(interval * 2**failures, MAX_ERROR_BACKOFF_SECONDS))
+            continue
+        failures = 0
+        if sent < batch_size:
+            close_old_connections()
+            stop.wait(interval)

@@ -1,0 +1,189 @@
+"""The consumer runner behind ``manage.py consume GROUP``.
+
+It polls the group's topics in batches and runs every message through ``delivery.deliver``
+(idempotency, retries with backoff, dead letter). Offsets are committed only after each message
+of the batch was handled or dead-lettered, so a crash replays at most the unfinished batch.
+Dead letters go to the group's own topic, ``<prefix><group>.dlq`` (see ``topics``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import orjson
+from django.conf import settings
+from django.db import close_old_connections, connections
+from django.utils import timezone
+from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import CommitFailedError
+from kafka.structs import OffsetAndMetadata
+
+from scholarnet.events.delivery import Failure, backoff_delay, deliver
+from scholarnet.events.envelope import MalformedEnvelope, decode
+from scholarnet.events.kafka_clients import new_consumer, shared_producer
+from scholarnet.events.registry import Registry, registry
+from scholarnet.events.topics import dead_letter_topic_for, group_id_for, topic_for
+
+logger = logging.getLogger(__name__)
+
+DEAD_LETTER_SEND_TIMEOUT_SECONDS = 20.0
+# Kafka's default time a consumer may spend between polls before the group evicts it.
+BASE_POLL_INTERVAL_MS = 300_000
+ConsumerFactory = Callable[..., KafkaConsumer]
+
+
+class KafkaDeadLetters:
+    """Sends a failed message, with why it failed and where it came from, to the group's
+    dead-letter topic, and waits for the broker's ack: only then may its offset be committed."""
+
+    def __init__(self, *, group: str, source: ConsumerRecord) -> None:
+        self.group = group
+        self.source = source
+
+    def record(self, failure: Failure) -> None:
+        self.send(
+            handler=failure.handler.name,
+            event=failure.event.envelope(),
+            error=failure.error_text(),
+            attempts=failure.attempts,
+        )
+
+    def send(self, *, handler: str, event: Any, error: str, attempts: int) -> None:
+        body = {
+            "group": self.group,
+            "handler": handler,
+            "event": event,
+            "error": error,
+            "attempts": attempts,
+            "failed_at": timezone.now().isoformat(),
+            "source": {
+                "topic": self.source.topic,
+                "partition": self.source.partition,
+                "offset": self.source.offset,
+            },
+        }
+        future = shared_producer().send(
+            dead_letter_topic_for(self.group),
+            key=self.source.key,
+            value=orjson.dumps(body),
+            headers=list(self.source.headers or []),
+        )
+        future.get(timeout=DEAD_LETTER_SEND_TIMEOUT_SECONDS)
+
+
+def poll_interval_budget_ms(batch_size: int) -> int:
+    """How long one batch may take before the group evicts this consumer.
+
+    A batch of failing messages sleeps through every retry backoff of every message; with the
+    default 300 s a full batch of them would get the consumer evicted, its commit refused and
+    the same batch redelivered forever. The budget grows with the worst-case backoff.
+    """
+    retries = settings.EVENTS_CONSUMER_MAX_RETRIES
+    base = settings.EVENTS_CONSUMER_RETRY_BACKOFF
+    backoff_seconds = sum(backoff_delay(attempt, base=base) for attempt in range(1, retries + 1))
+    return BASE_POLL_INTERVAL_MS + int(batch_size * backoff_seconds * 1000)
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        group: str,
+        *,
+        batch_size: int | None = None,
+        batch_timeout_ms: int | None = None,
+        handlers: Registry | None = None,
+        consumer_factory: ConsumerFactory = new_consumer,
+    ) -> None:
+        self.group = group
+        self.handlers = handlers or registry
+        self.event_types = self.handlers.types_for(group)
+        if not self.event_types:
+            raise ValueError(f"no handlers are registered for consumer group {group!r}")
+        self.batch_size = batch_size or settings.EVENTS_CONSUMER_BATCH_SIZE
+        self.batch_timeout_ms = batch_timeout_ms or settings.EVENTS_CONSUMER_BATCH_TIMEOUT_MS
+        self.consumer_factory = consumer_factory
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        """Finish the message in hand, commit what was handled, and return from ``run``."""
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def run(self, *, max_batches: int | None = None) -> int:
+        """Consume until stopped (or ``max_batches`` non-empty batches); returns the count."""
+        consumer = self.consumer_factory(
+            group_id=group_id_for(self.group),
+            topics=[topic_for(event_type) for event_type in self.event_types],
+            max_poll_records=self.batch_size,
+            max_poll_interval_ms=poll_interval_budget_ms(self.batch_size),
+        )
+        batches = 0
+        try:
+            while not self.stopping and (max_batches is None or batches < max_batches):
+                records = consumer.poll(
+                    timeout_ms=self.batch_timeout_ms, max_records=self.batch_size
+                )
+                if records:
+                    self.handle_batch(consumer, records)
+                    batches += 1
+        finally:
+            consumer.close(autocommit=False)
+            connections.close_all()
+        return batches
+
+    def handle_batch(
+        self, consumer: KafkaConsumer, records: dict[TopicPartition, list[ConsumerRecord]]
+    ) -> None:
+        close_old_connections()
+        done: dict[TopicPartition, OffsetAndMetadata] = {}
+        try:
+            for partition, messages in records.items():
+                for message in self._until_stopped(messages):
+                    self.handle_message(message)
+                    # The committed offset is the next one to read, hence + 1.
+                    done[partition] = OffsetAndMetadata(
+                        message.offset + 1, "", message.leader_epoch
+                    )
+        finally:
+            # Also on the way out of a failure: what was handled stays handled.
+            self._commit(consumer, done)
+
+    def _until_stopped(self, messages: Iterable[ConsumerRecord]) -> Iterable[ConsumerRecord]:
+        for message in messages:
+            if self.stopping:
+                return
+            yield message
+
+    def handle_message(self, message: ConsumerRecord) -> None:
+        dead_letters = KafkaDeadLetters(group=self.group, source=message)
+        try:
+            event = decode(message.value, key=message.key)
+        except MalformedEnvelope as error:
+            # Retrying cannot fix bytes that are not an envelope: straight to the dead letters.
+            logger.error("malformed event message", extra={"topic": message.topic})
+            raw = (message.value or b"").decode("utf-8", errors="replace")
+            dead_letters.send(handler="", event=raw, error=str(error), attempts=0)
+            return
+        handler = self.handlers.handler_for(self.group, event.type)
+        if handler is None:
+            return  # an event type this group does not handle on a topic it reads
+        deliver(handler, event, dead_letters=dead_letters)
+
+    def _commit(
+        self, consumer: KafkaConsumer, offsets: dict[TopicPartition, OffsetAndMetadata]
+    ) -> None:
+        if not offsets:
+            return
+        try:
+            consumer.commit(offsets=offsets)
+        except CommitFailedError:
+            # The group rebalanced mid-batch: the partitions' new owner re-reads from the last
+            # committed offset and the idempotent handlers skip what was already applied.
+            logger.warning("offset commit failed after a rebalance", extra={"group": self.group})

@@ -1,0 +1,121 @@
+"""Rate checks for the middleware, the DRF throttle and services, with the Redis-outage policy.
+
+``check_rate("login", key)`` uses the rate configured for the scope in
+``SCHOLARNET_RATELIMIT_RATES``; ``check_rate("1/60s", f"sms:{phone}")`` takes a literal rate.
+When Redis cannot be reached the check fails open (admits, logs at most once a minute, counts a
+metric) or closed (raises :class:`LimiterUnavailable`, a 503) as ``SCHOLARNET_RATELIMIT_FAIL_OPEN``
+or the caller's ``fail_open`` says. A circuit breaker spares later requests the connect timeout.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+
+import redis
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from prometheus_client import Counter
+
+from scholarnet.api.errors import RateLimited, ServiceUnavailable
+from scholarnet.cache.breaker import CircuitBreaker
+from scholarnet.ratelimit.limiter import Decision, Rate, SlidingWindowLimiter, parse_rate
+
+logger = logging.getLogger(__name__)
+
+DECISIONS = Counter(
+    "scholarnet_ratelimit_decisions",
+    "Rate-limit checks by scope and outcome (allowed, denied).",
+    ["scope", "outcome"],
+)
+UNAVAILABLE = Counter(
+    "scholarnet_ratelimit_unavailable",
+    "Rate-limit checks made without Redis; mode says whether they were let through (open).",
+    ["scope", "mode"],
+)
+
+# Shared by every check: they all talk to the same Redis.
+breaker = CircuitBreaker()
+
+_WARN_EVERY_SECONDS = 60.0
+_warned_at = -math.inf
+_warn_lock = threading.Lock()
+
+
+class LimiterUnavailable(ServiceUnavailable):
+    code = "rate_limiter_unavailable"
+    default_detail = "Rate limiting is temporarily unavailable. Try again shortly."
+
+
+def redis_client() -> redis.Redis:
+    from django_redis import get_redis_connection
+
+    return get_redis_connection("default")
+
+
+def resolve_rate(scope_or_rate: str) -> tuple[str, Rate]:
+    """(namespace for keys and metrics, rate) of a configured scope or a literal rate string."""
+    rates: dict[str, str] = settings.SCHOLARNET_RATELIMIT_RATES
+    if scope_or_rate in rates:
+        return scope_or_rate, parse_rate(rates[scope_or_rate])
+    try:
+        rate = parse_rate(scope_or_rate)
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            f"{scope_or_rate!r} is neither a scope in SCHOLARNET_RATELIMIT_RATES nor a rate"
+        ) from error
+    return f"rate:{rate}", rate
+
+
+def check_rate(scope_or_rate: str, key: str, *, fail_open: bool | None = None) -> Decision:
+    """Count one hit for ``key`` under a scope or literal rate; see the module docstring."""
+    namespace, rate = resolve_rate(scope_or_rate)
+    return hit(rate, f"{namespace}:{key}", scope=namespace, fail_open=fail_open)
+
+
+def enforce_rate(scope_or_rate: str, key: str, *, fail_open: bool | None = None) -> Decision:
+    """Like :func:`check_rate`, but raises :class:`RateLimited` (429) when over the limit."""
+    decision = check_rate(scope_or_rate, key, fail_open=fail_open)
+    if not decision.allowed:
+        raise RateLimited(retry_after=math.ceil(decision.retry_after))
+    return decision
+
+
+def hit(rate: Rate, key: str, *, scope: str, fail_open: bool | None = None) -> Decision:
+    if not settings.SCHOLARNET_RATELIMIT_ENABLED:
+        return Decision(allowed=True, remaining=rate.limit, retry_after=0.0)
+    if breaker.allow():
+        try:
+            decision = SlidingWindowLimiter.for_rate(redis_client(), rate).hit(key)
+        except (redis.RedisError, OSError) as error:
+            breaker.record_failure()
+            _warn_unavailable(error)
+        else:
+            breaker.record_success()
+            DECISIONS.labels(scope, "allowed" if decision.allowed else "denied").inc()
+            return decision
+    if fail_open is None:
+        fail_open = bool(settings.SCHOLARNET_RATELIMIT_FAIL_OPEN)
+    UNAVAILABLE.labels(scope, "open" if fail_open else "closed").inc()
+    if fail_open:
+        return Decision(allowed=True, remaining=0, retry_after=0.0)
+    raise LimiterUnavailable()
+
+
+def _warn_unavailable(error: BaseException) -> None:
+    # During an outage every request lands here; one line a minute says enough.
+    global _warned_at
+    with _warn_lock:
+        now = time.monotonic()
+        if now - _warned_at < _WARN_EVERY_SECONDS:
+            return
+        _warned_at = now
+    logger.warning("rate limiter cannot reach Redis: %r", error)
+
+
+def reset_warning_interval() -> None:
+    """Forget when the last outage warning was logged (tests)."""
+    global _warned_at
+    _warned_at = -math.inf

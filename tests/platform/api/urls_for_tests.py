@@ -1,0 +1,162 @@
+"""Throwaway views that raise each kind of error, and a list to paginate, for the kernel tests.
+
+The project's URLs are included too, and the error handlers are the project's, so a test using
+this URLConf sees the same 404/500 behaviour as the real site.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import include, path
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import Throttled
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
+
+from scholarnet.api.errors import ApplicationError, RateLimited
+from scholarnet.api.pagination import CursorPagination
+from scholarnet.api.schema import error_responses
+
+
+class ArticleLocked(ApplicationError):
+    status_code = 423
+    code = "article_locked"
+    default_detail = "The article is locked."
+
+
+class ApplicationErrorView(APIView):
+    def get(self, request: Request) -> Response:
+        raise ArticleLocked(extra={"article_id": 5})
+
+
+class RateLimitedView(APIView):
+    def get(self, request: Request) -> Response:
+        raise RateLimited(retry_after=42)
+
+
+class NoteInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=5)
+    count = serializers.IntegerField()
+
+
+class NoteOutputSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class ValidationView(APIView):
+    @extend_schema(
+        request=NoteInputSerializer,
+        responses={201: NoteOutputSerializer, **error_responses(400, 404, 429)},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = NoteInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(serializer.validated_data, status=201)
+
+
+class BearerAuthentication(BaseAuthentication):
+    """Authenticates nobody but names a scheme, as token authentication does."""
+
+    def authenticate(self, request: Request) -> None:
+        return None
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
+
+
+class AuthRequiredView(APIView):
+    authentication_classes = [BearerAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request: Request) -> Response:
+        return Response({"secret": 1})
+
+
+class ThrottledView(APIView):
+    def get(self, request: Request) -> Response:
+        raise Throttled(wait=2.2)
+
+
+class AlwaysThrottle(BaseThrottle):
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        return False
+
+    def wait(self) -> float:
+        return 7
+
+
+class ThrottleClassView(APIView):
+    throttle_classes = [AlwaysThrottle]
+
+    def get(self, request: Request) -> Response:
+        return Response({})
+
+
+class BoomView(APIView):
+    def get(self, request: Request) -> Response:
+        raise RuntimeError("secret internals: password=hunter2")
+
+
+def plain_boom(request: HttpRequest) -> HttpResponse:
+    raise RuntimeError("secret internals: password=hunter2")
+
+
+class GetOnlyView(APIView):
+    def get(self, request: Request) -> Response:
+        return Response({"ok": True})
+
+
+class MissingView(APIView):
+    def get(self, request: Request) -> Response:
+        raise Http404("no article 9 for user 3")
+
+
+class DjangoErrorsView(APIView):
+    def get(self, request: Request) -> Response:
+        if request.query_params.get("kind") == "permission":
+            raise DjangoPermissionDenied("internal reason")
+        raise DjangoValidationError({"doi": ["Enter a valid DOI."]})
+
+
+class GroupOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Group
+        fields = ["id", "name"]
+
+
+class GroupListView(ListAPIView):
+    queryset = Group.objects.all()
+    serializer_class = GroupOutputSerializer
+    pagination_class = CursorPagination
+
+
+urlpatterns = [
+    path("t/application-error", ApplicationErrorView.as_view()),
+    path("t/rate-limited", RateLimitedView.as_view()),
+    path("t/validation", ValidationView.as_view()),
+    path("t/auth-required", AuthRequiredView.as_view()),
+    path("t/throttled", ThrottledView.as_view()),
+    path("t/throttle-class", ThrottleClassView.as_view()),
+    path("t/boom", BoomView.as_view()),
+    path("t/plain-boom", plain_boom),
+    path("t/get-only", GetOnlyView.as_view()),
+    path("t/missing", MissingView.as_view()),
+    path("t/django-errors", DjangoErrorsView.as_view()),
+    path("t/groups", GroupListView.as_view()),
+    path("", include("config.urls")),
+]
+
+handler400 = "scholarnet.api.views.bad_request"
+handler403 = "scholarnet.api.views.permission_denied"
+handler404 = "scholarnet.api.views.page_not_found"
+handler500 = "scholarnet.api.views.server_error"
