@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class UsersConfig(AppConfig):
+    name = "apps.users"
+    label = "users"
+    verbose_name = "Users"
+
+    def ready(self) -> None:
+        # Registers the OpenAPI description of the authentication class.
+        from apps.users import schema  # noqa: F401

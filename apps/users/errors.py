@@ -1,0 +1,69 @@
+"""Errors of accounts and sessions, each with the stable ``code`` clients switch on."""
+
+from __future__ import annotations
+
+from scholarnet.api.errors import (
+    ApplicationError,
+    Conflict,
+    NotAuthenticated,
+    ServiceUnavailable,
+)
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+    default_detail = "An account with this email already exists."
+
+
+class InvalidCredentials(NotAuthenticated):
+    # One message for an unknown email, a wrong password and a deactivated account, so the
+    # answer never tells whether an email is registered.
+    code = "invalid_credentials"
+    default_detail = "The email or password is not correct."
+
+
+class TokenInvalid(NotAuthenticated):
+    code = "token_invalid"
+    default_detail = "The token is not valid."
+
+
+class TokenExpired(NotAuthenticated):
+    code = "token_expired"
+    default_detail = "The token has expired."
+
+
+class TokenUserAgentMismatch(NotAuthenticated):
+    code = "token_user_agent_mismatch"
+    default_detail = "The token was issued to another client."
+
+
+class SessionRevoked(NotAuthenticated):
+    code = "session_revoked"
+    default_detail = "This session has been signed out."
+
+
+class RefreshReused(NotAuthenticated):
+    code = "refresh_reused"
+    default_detail = "This refresh token was already used; the session has been signed out."
+
+
+class UserInactive(NotAuthenticated):
+    code = "user_inactive"
+    default_detail = "This account is deactivated."
+
+
+class SessionCheckUnavailable(NotAuthenticated):
+    # Fail closed: without Redis a revoked session cannot be told from a live one.
+    code = "session_check_unavailable"
+    default_detail = "Sessions cannot be checked right now. Try again shortly."
+
+
+class SessionRevokeUnavailable(ServiceUnavailable):
+    code = "session_revoke_unavailable"
+    default_detail = "The session could not be signed out everywhere. Try again shortly."
+
+
+class RefreshNotAvailable(ApplicationError):
+    status_code = 400
+    code = "refresh_not_available"
+    default_detail = "Cookie sessions do not use refresh tokens."

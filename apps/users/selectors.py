@@ -1,0 +1,111 @@
+"""Reads of accounts and sessions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from apps.users.models import User, UserSession
+from scholarnet.api.errors import NotFound
+from scholarnet.cache import two_level_cache
+
+
+@dataclass(frozen=True, slots=True)
+class FollowCounts:
+    follower_count: int = 0
+    followee_count: int = 0
+
+
+def user_follow_counts(*, user_ids: list[int]) -> dict[int, FollowCounts]:
+    """Follower and followee counts per user, in one read for all of them.
+
+    Zero until the follows app exists; it will answer here. The counts are part of the cached
+    public profile, so whatever changes them must call ``user_profile_cache_invalidate``.
+    """
+    return {user_id: FollowCounts() for user_id in user_ids}
+
+
+def profile_cache_key(user_id: int) -> str:
+    return f"users:profile:{user_id}"
+
+
+def _public_profile_load(user_id: int) -> dict[str, Any] | None:
+    user = (
+        User.objects.filter(pk=user_id, is_active=True)
+        .only("id", "nickname", "avatar_url", "about")
+        .first()
+    )
+    if user is None:
+        return None  # cached too: unknown ids cost the database nothing on repeat
+    counts = user_follow_counts(user_ids=[user.pk])[user.pk]
+    # Built field by field from public columns only: email, phone, birthday and every secret
+    # stay out of the cache and the response by construction.
+    return {
+        "id": user.pk,
+        "nickname": user.nickname,
+        "avatar_url": user.avatar_url,
+        "about": user.about,
+        "follower_count": counts.follower_count,
+        "followee_count": counts.followee_count,
+    }
+
+
+def user_public_profile_get(*, user_id: int) -> dict[str, Any]:
+    """The public profile through the two-level cache; a deactivated user is not found."""
+    profile = two_level_cache.get_or_load(
+        profile_cache_key(user_id),
+        lambda: _public_profile_load(user_id),
+        ttl=settings.SCHOLARNET_USER_PROFILE_CACHE_TTL,
+    )
+    if profile is None:
+        raise NotFound("User not found.")
+    return profile
+
+
+def user_search_document(*, user_id: int) -> dict[str, Any] | None:
+    """What search indexes for a user: public profile fields only, never email or phone.
+
+    None for a missing or deactivated user, whose entry the index then drops.
+    """
+    row = (
+        User.objects.filter(pk=user_id, is_active=True)
+        .values("id", "nickname", "about", "avatar_url")
+        .first()
+    )
+    return dict(row) if row is not None else None
+
+
+def user_me_get(*, user: User) -> dict[str, Any]:
+    """The signed-in user's own profile, private fields included."""
+    counts = user_follow_counts(user_ids=[user.pk])[user.pk]
+    return {
+        "id": user.pk,
+        "email": user.email,
+        "phone": user.phone,
+        "nickname": user.nickname,
+        "avatar_url": user.avatar_url,
+        "about": user.about,
+        "birthday": user.birthday,
+        "date_joined": user.date_joined,
+        "follower_count": counts.follower_count,
+        "followee_count": counts.followee_count,
+    }
+
+
+def user_get_for_authentication(*, user_id: int | str) -> User | None:
+    """One primary-key query per authenticated request, so deactivation takes effect at once."""
+    try:
+        return User.objects.filter(pk=int(user_id)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+def user_session_list(*, user: User) -> QuerySet[UserSession]:
+    """The user's sessions that can still be used: not revoked, not expired."""
+    return UserSession.objects.filter(
+        user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).order_by("-id")

@@ -1,0 +1,117 @@
+"""Input and output shapes of the accounts and sessions API (names unique across the schema)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from apps.users.devices import device_label
+from apps.users.models import E164, User, UserSession
+
+OLDEST_BIRTHDAY = datetime.date(1900, 1, 1)
+
+
+class UserRegisterInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    # Strength is checked by Django's password validators in the service, against the account.
+    password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
+    nickname = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
+
+
+class UserLoginInputSerializer(serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
+
+
+class AuthRefreshInputSerializer(serializers.Serializer):
+    refresh = serializers.CharField(max_length=4096)
+
+
+class AuthSessionTokensOutputSerializer(serializers.Serializer):
+    access = serializers.CharField(
+        allow_null=True, help_text="Access token (30 min); null in cookie mode."
+    )
+    refresh = serializers.CharField(
+        allow_null=True, help_text="Refresh token (7 days, single use); null in cookie mode."
+    )
+    session_id = serializers.UUIDField(help_text="The session, as listed by /auth/sessions.")
+
+
+class AuthSmsSendInputSerializer(serializers.Serializer):
+    phone = serializers.CharField(max_length=16, validators=[E164])
+
+
+class AuthSmsLoginInputSerializer(serializers.Serializer):
+    phone = serializers.CharField(max_length=16, validators=[E164])
+    code = serializers.RegexField(r"^\d{6}$", max_length=6)
+
+
+class UserMeOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField(allow_null=True)
+    phone = serializers.CharField(allow_null=True)
+    nickname = serializers.CharField()
+    avatar_url = serializers.CharField()
+    about = serializers.CharField()
+    birthday = serializers.DateField(allow_null=True)
+    date_joined = serializers.DateTimeField()
+    follower_count = serializers.IntegerField()
+    followee_count = serializers.IntegerField()
+
+
+class UserMeUpdateInputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ("nickname", "avatar_url", "about", "birthday")
+        extra_kwargs = {
+            "nickname": {"required": False},
+            "avatar_url": {"required": False},
+            "about": {"required": False},
+            "birthday": {"required": False},
+        }
+
+    def validate_avatar_url(self, value: str) -> str:
+        if value and not value.lower().startswith(("https://", "http://")):
+            raise serializers.ValidationError("Enter an http or https URL.")
+        return value
+
+    def validate_birthday(self, value: datetime.date | None) -> datetime.date | None:
+        if value is not None and not OLDEST_BIRTHDAY <= value <= timezone.localdate():
+            raise serializers.ValidationError("Enter a date between 1900-01-01 and today.")
+        return value
+
+
+class UserPublicProfileOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    nickname = serializers.CharField()
+    avatar_url = serializers.CharField()
+    about = serializers.CharField()
+    follower_count = serializers.IntegerField()
+    followee_count = serializers.IntegerField()
+
+
+class AuthSessionOutputSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="sid")
+    device = serializers.SerializerMethodField()
+    current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = UserSession
+        fields = (
+            "id",
+            "kind",
+            "device",
+            "user_agent",
+            "ip",
+            "created_at",
+            "last_seen_at",
+            "current",
+        )
+
+    def get_device(self, session: UserSession) -> str:
+        return device_label(session.user_agent)
+
+    def get_current(self, session: UserSession) -> bool:
+        return str(session.sid) == self.context.get("current_session_id")
