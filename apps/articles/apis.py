@@ -1,0 +1,218 @@
+"""The articles API (DESIGN.md §4): thin actions over services and selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.articles import selectors, services
+from apps.articles.errors import ContentTooLarge
+from apps.articles.pagination import ArticleAuthorPagination, ArticlePublicPagination
+from apps.articles.serializers import (
+    ArticleCreateInputSerializer,
+    ArticleDetailOutputSerializer,
+    ArticleDraftOutputSerializer,
+    ArticleDraftUpdateInputSerializer,
+    ArticleListFilterInputSerializer,
+    ArticleListItemOutputSerializer,
+    ArticleMineOutputSerializer,
+)
+from scholarnet.api.schema import error_responses
+
+ARTICLE_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Article id")
+AUTHOR_ONLY = "Only the author; anyone else gets 404, as for an id that does not exist."
+DETAIL_FIELDS = tuple(ArticleDetailOutputSerializer().fields)
+
+
+def _validated(serializer_class: type, request: Request) -> dict[str, Any]:
+    # Refused before parsing: the content limit is 1 MiB and nothing legitimate is this big.
+    if int(request.META.get("CONTENT_LENGTH") or 0) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        raise ContentTooLarge("The request body is larger than the limit.")
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _draft_response(article: Any, *, status_code: int = 200) -> Response:
+    body = ArticleDraftOutputSerializer(selectors.article_draft_represent(article=article)).data
+    return Response(body, status=status_code)
+
+
+def _public_page(view: Any, request: Request, rows: Any) -> Response:
+    paginator = ArticlePublicPagination()
+    page = paginator.paginate_queryset(rows, request, view=view) or []
+    items = selectors.article_list_items(page, user=request.user)
+    return paginator.get_paginated_response(
+        list(ArticleListItemOutputSerializer(items, many=True).data)
+    )
+
+
+@extend_schema(tags=["articles"])
+class ArticleViewSet(viewsets.ViewSet):
+    lookup_value_regex = r"[0-9]{1,18}"  # fits a BIGINT: longer ids cannot exist
+    pagination_class = ArticlePublicPagination
+
+    def get_permissions(self) -> list[BasePermission]:
+        if self.action in ("list", "retrieve"):
+            return [AllowAny()]
+        return [IsAuthenticated()]
+
+    @extend_schema(
+        operation_id="articles_create",
+        summary="Create a draft",
+        request=ArticleCreateInputSerializer,
+        responses={201: ArticleDraftOutputSerializer, **error_responses(400, 401, 413)},
+    )
+    def create(self, request: Request) -> Response:
+        data = _validated(ArticleCreateInputSerializer, request)
+        article = services.article_create(author=request.user, **data)
+        return _draft_response(article, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        operation_id="articles_list",
+        summary="Published articles, newest first",
+        parameters=[ArticleListFilterInputSerializer],
+        responses={200: ArticleListItemOutputSerializer(many=True), **error_responses(400)},
+    )
+    def list(self, request: Request) -> Response:
+        filters = ArticleListFilterInputSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        rows = selectors.article_public_list(
+            author_id=filters.validated_data.get("author"), tag=filters.validated_data.get("tag")
+        )
+        return _public_page(self, request, rows)
+
+    @extend_schema(
+        operation_id="articles_retrieve",
+        summary="A published article",
+        description="A private or taken-down article is 404 for everyone but its author, who "
+        "gets the live copy (what readers saw); the working copy is at /draft.",
+        parameters=[ARTICLE_ID],
+        responses={200: ArticleDetailOutputSerializer, **error_responses(404, 503)},
+    )
+    def retrieve(self, request: Request, pk: str) -> Response:
+        article = selectors.article_get_for_reader(article_id=int(pk), user=request.user)
+        # The selector returns this shape with JSON-ready values already. Building the serializer
+        # per request cost more than the cached read itself, so the hottest endpoint renders the
+        # dict in the serializer's field order (a test pins the bytes to the serializer's output).
+        return Response({name: article[name] for name in DETAIL_FIELDS})
+
+    @extend_schema(
+        operation_id="articles_draft_retrieve",
+        summary="The working copy",
+        description=AUTHOR_ONLY,
+        parameters=[ARTICLE_ID],
+        responses={200: ArticleDraftOutputSerializer, **error_responses(401, 404)},
+    )
+    @action(detail=True, methods=["get"], url_path="draft")
+    def draft(self, request: Request, pk: str) -> Response:
+        return _draft_response(selectors.article_draft_get(article_id=int(pk), author=request.user))
+
+    @extend_schema(
+        operation_id="articles_draft_update",
+        summary="Edit the working copy",
+        description="A published article keeps its live copy until it is published again. "
+        + AUTHOR_ONLY,
+        parameters=[ARTICLE_ID],
+        request=ArticleDraftUpdateInputSerializer,
+        responses={200: ArticleDraftOutputSerializer, **error_responses(400, 401, 404, 413)},
+    )
+    @draft.mapping.patch
+    def draft_update(self, request: Request, pk: str) -> Response:
+        data = _validated(ArticleDraftUpdateInputSerializer, request)
+        article = services.article_draft_update(article_id=int(pk), author=request.user, data=data)
+        return _draft_response(article)
+
+    @extend_schema(
+        operation_id="articles_draft_destroy",
+        summary="Delete the article",
+        description="Deletes both the working copy and the live copy. " + AUTHOR_ONLY,
+        parameters=[ARTICLE_ID],
+        responses={204: None, **error_responses(401, 404)},
+    )
+    @draft.mapping.delete
+    def draft_destroy(self, request: Request, pk: str) -> Response:
+        services.article_delete(article_id=int(pk), author=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        operation_id="articles_publish",
+        summary="Publish the working copy",
+        description="Renders the Markdown and copies the working copy to the live store. "
+        + AUTHOR_ONLY,
+        parameters=[ARTICLE_ID],
+        request=None,
+        responses={200: ArticleDraftOutputSerializer, **error_responses(400, 401, 404)},
+    )
+    @action(detail=True, methods=["post"], url_path="publish")
+    def publish(self, request: Request, pk: str) -> Response:
+        return _draft_response(services.article_publish(article_id=int(pk), author=request.user))
+
+    @extend_schema(
+        operation_id="articles_withdraw",
+        summary="Make the article private",
+        description="Gone for everyone but the author at once. A never-published article is "
+        "409 article_not_published. " + AUTHOR_ONLY,
+        parameters=[ARTICLE_ID],
+        request=None,
+        responses={200: ArticleDraftOutputSerializer, **error_responses(401, 404, 409)},
+    )
+    @action(detail=True, methods=["post"], url_path="withdraw")
+    def withdraw(self, request: Request, pk: str) -> Response:
+        return _draft_response(services.article_withdraw(article_id=int(pk), author=request.user))
+
+
+@extend_schema(tags=["articles"])
+class MyArticleViewSet(viewsets.ViewSet):
+    permission_classes = (IsAuthenticated,)
+    pagination_class = ArticleAuthorPagination
+
+    @extend_schema(
+        operation_id="me_articles_list",
+        summary="My articles, every status, newest first",
+        responses={200: ArticleMineOutputSerializer(many=True), **error_responses(400, 401, 503)},
+    )
+    def list(self, request: Request) -> Response:
+        paginator = ArticleAuthorPagination()
+        if "cursor" not in request.query_params and "page_size" not in request.query_params:
+            page = selectors.article_author_first_page_get(
+                author=request.user, page_size=paginator.page_size
+            )
+            items = selectors.article_items_decorate(page["results"], user=request.user)
+            data = ArticleMineOutputSerializer(items, many=True).data
+            return Response({"results": data, "next": page["next"]})
+        rows = paginator.paginate_queryset(
+            selectors.article_author_list(author=request.user), request, view=self
+        )
+        items = selectors.article_items_decorate(
+            selectors.article_author_items(rows or [], author=request.user), user=request.user
+        )
+        return paginator.get_paginated_response(
+            list(ArticleMineOutputSerializer(items, many=True).data)
+        )
+
+
+@extend_schema(tags=["articles"])
+class TagArticleViewSet(viewsets.ViewSet):
+    permission_classes = (AllowAny,)
+    pagination_class = ArticlePublicPagination
+
+    @extend_schema(
+        operation_id="tags_articles_list",
+        summary="Published articles with a tag, newest first",
+        description="The same list as GET /articles?tag={name}.",
+        parameters=[
+            OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH, description="Tag")
+        ],
+        responses={200: ArticleListItemOutputSerializer(many=True), **error_responses(400)},
+    )
+    def list(self, request: Request, name: str) -> Response:
+        return _public_page(self, request, selectors.article_public_list(tag=name))

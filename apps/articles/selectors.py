@@ -1,0 +1,413 @@
+"""Reads of articles: the reader's detail (cached), public lists, the author's own list.
+
+Representations are plain dicts built in bulk: one query for a page of articles with their
+authors, one for their tags, and the per-article counts and per-viewer flags from one selector
+call each, so a page costs the same number of queries whatever its size.
+
+Which store answers what:
+
+- ``GET /articles/{id}`` and the public lists read the live store (``PublishedArticle``) and
+  its tag snapshot. The author of a private or taken-down article still gets the live copy
+  from ``GET /articles/{id}`` (what readers saw); the working copy is at ``…/draft``.
+- The draft endpoints and ``GET /me/articles`` read the working copy (``Article``) and the
+  article's tag bindings (the tags app), which are the draft's tags.
+
+The search contract (``article_search_document`` and friends) lives in
+``apps.articles.search_documents`` and is re-exported here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from apps.articles.errors import ArticleNotFound
+from apps.articles.models import (
+    Article,
+    ArticleStatus,
+    LiveStatus,
+    PublishedArticle,
+    PublishedArticleTag,
+)
+from apps.articles.pagination import author_first_page_cursor
+from apps.articles.search_documents import (
+    article_public_ids,
+    article_search_document,
+    article_search_documents,
+)
+from apps.tags.names import TagNameInvalid, tag_name_parse
+from apps.tags.selectors import tag_names_for_resources
+from apps.users.selectors import user_public_profile_get
+from scholarnet.api.errors import NotFound
+from scholarnet.cache import two_level_cache
+
+__all__ = [
+    "ArticleCounts",
+    "ViewerFlags",
+    "article_author_first_page_get",
+    "article_author_items",
+    "article_author_list",
+    "article_counts",
+    "article_detail_cache_key",
+    "article_draft_get",
+    "article_draft_represent",
+    "article_get_for_reader",
+    "article_items_decorate",
+    "article_list_items",
+    "article_public_ids",
+    "article_public_list",
+    "article_search_document",
+    "article_search_documents",
+    "article_viewer_flags",
+    "author_first_page_cache_key",
+]
+
+TAG_BIZ = "article"
+
+# Columns of a list row: everything but the (up to 1 MiB) content and its HTML.
+_LIVE_LIST_FIELDS = (
+    "id",
+    "title",
+    "abstract",
+    "status",
+    "publish_seq",
+    "published_at",
+    "updated_at",
+    "taken_down_at",
+    "author__id",
+    "author__nickname",
+    "author__avatar_url",
+)
+_DRAFT_LIST_FIELDS = (
+    "id",
+    "author_id",
+    "title",
+    "abstract",
+    "status",
+    "version",
+    "published_version",
+    "created_at",
+    "updated_at",
+    "published_at",
+)
+
+
+# --- counts and per-viewer flags ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleCounts:
+    like_count: int = 0
+    collect_count: int = 0
+    read_count: int = 0
+    comment_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ViewerFlags:
+    liked: bool = False
+    collected: bool = False
+
+
+def article_counts(*, article_ids: list[int]) -> dict[int, ArticleCounts]:
+    """Like, collect, read and comment counts per article, in one read for all of them.
+
+    Zeros until the interactions and comments apps exist; they replace this function's body
+    with their bulk reads (counters are not part of any cached article, so nothing else moves).
+    """
+    return {article_id: ArticleCounts() for article_id in article_ids}
+
+
+def article_viewer_flags(*, user: Any, article_ids: list[int]) -> dict[int, ViewerFlags]:
+    """Whether the viewer liked / collected each article; all false for anonymous viewers.
+
+    False until the interactions app exists and answers here in one read.
+    """
+    return {article_id: ViewerFlags() for article_id in article_ids}
+
+
+def article_items_decorate(items: list[dict[str, Any]], *, user: Any) -> list[dict[str, Any]]:
+    """Copies of ``items`` with counts and the viewer's flags added (two bulk calls)."""
+    ids = [item["id"] for item in items]
+    counts = article_counts(article_ids=ids)
+    flags = article_viewer_flags(user=_signed_in_or_none(user), article_ids=ids)
+    return [
+        {
+            **item,
+            "like_count": counts[item["id"]].like_count,
+            "collect_count": counts[item["id"]].collect_count,
+            "read_count": counts[item["id"]].read_count,
+            "comment_count": counts[item["id"]].comment_count,
+            "liked": flags[item["id"]].liked,
+            "collected": flags[item["id"]].collected,
+        }
+        for item in items
+    ]
+
+
+def _signed_in_or_none(user: Any) -> Any:
+    return user if user is not None and user.is_authenticated else None
+
+
+def _author(user: Any) -> dict[str, Any]:
+    return {"id": user.pk, "nickname": user.nickname, "avatar_url": user.avatar_url}
+
+
+# --- GET /articles/{id}: the live copy through the two-level cache ---------------------------
+
+
+def article_detail_cache_key(article_id: int) -> str:
+    return f"articles:detail:{article_id}"
+
+
+def _live_tags(article_ids: list[int]) -> dict[int, list[str]]:
+    tags: dict[int, list[str]] = {article_id: [] for article_id in article_ids}
+    rows = (
+        PublishedArticleTag.objects.filter(article_id__in=article_ids)
+        .order_by("name_key")
+        .values_list("article_id", "name")
+    )
+    for article_id, name in rows:
+        tags[article_id].append(name)
+    return tags
+
+
+def _detail_load(article_id: int) -> dict[str, Any] | None:
+    """The cached form of a live article: a compact dict, never a model instance.
+
+    Cached whatever its visibility (``None`` for no live copy): who may see it is decided per
+    request, and every write that changes it invalidates the key once it commits.
+    """
+    live = PublishedArticle.objects.filter(pk=article_id).first()
+    if live is None:
+        return None
+    return {
+        "id": live.pk,
+        "author_id": live.author_id,
+        "title": live.title,
+        "abstract": live.abstract,
+        "content": live.content,
+        "content_html": live.content_html,
+        "content_bytes": live.content_bytes,
+        "status": live.status,
+        "public": live.is_public,
+        "tags": _live_tags([live.pk])[live.pk],
+        "published_at": live.published_at,
+        "updated_at": live.updated_at,
+    }
+
+
+def _detail_cached(article_id: int) -> dict[str, Any] | None:
+    if not settings.ARTICLE_DETAIL_CACHE_ENABLED:
+        return _detail_load(article_id)
+    return two_level_cache.get_or_load(
+        article_detail_cache_key(article_id),
+        lambda: _detail_load(article_id),
+        ttl=settings.ARTICLE_DETAIL_CACHE_TTL,
+    )
+
+
+def _author_profile(author_id: int) -> dict[str, Any]:
+    """The author's public profile from the users app's cache; blank for a closed account."""
+    try:
+        profile = user_public_profile_get(user_id=author_id)
+    except NotFound:
+        return {"id": author_id, "nickname": "", "avatar_url": ""}
+    return {key: profile[key] for key in ("id", "nickname", "avatar_url")}
+
+
+def article_get_for_reader(*, article_id: int, user: Any) -> dict[str, Any]:
+    """The live article with counts and the viewer's flags.
+
+    Public articles for everyone; a private or taken-down one only for its author (404 for
+    anyone else, exactly like an id that does not exist).
+    """
+    cached = _detail_cached(article_id)
+    viewer = _signed_in_or_none(user)
+    is_author = cached is not None and viewer is not None and viewer.pk == cached["author_id"]
+    if cached is None or not (cached["public"] or is_author):
+        raise ArticleNotFound()
+    item = {
+        key: cached[key]
+        for key in (
+            "id",
+            "title",
+            "abstract",
+            "content",
+            "content_html",
+            "status",
+            "tags",
+            "published_at",
+            "updated_at",
+        )
+    }
+    item["author"] = _author(viewer) if is_author else _author_profile(cached["author_id"])
+    return article_items_decorate([item], user=viewer)[0]
+
+
+# --- public lists ----------------------------------------------------------------------------
+
+
+def _tag_key(tag: str) -> str | None:
+    try:
+        return tag_name_parse(tag).key
+    except TagNameInvalid:
+        return None
+
+
+def article_public_list(
+    *, author_id: int | None = None, tag: str | None = None
+) -> QuerySet[Any, Any]:
+    """Public live articles newest first, as a queryset to paginate on ``-publish_seq``.
+
+    Without ``tag``: ``PublishedArticle`` rows, from the (status, taken_down_at, publish_seq)
+    or (author, …) index. With ``tag``: ``PublishedArticleTag`` rows of that name, each with
+    its article joined, from the (name_key, publish_seq) index; feed either to
+    :func:`article_list_items`.
+    """
+    if tag is None:
+        articles = PublishedArticle.objects.filter(
+            status=LiveStatus.PUBLISHED, taken_down_at__isnull=True
+        )
+        if author_id is not None:
+            articles = articles.filter(author_id=author_id)
+        return articles.select_related("author").only(*_LIVE_LIST_FIELDS)
+    entries = PublishedArticleTag.objects.filter(
+        name_key=_tag_key(tag) or "",
+        article__status=LiveStatus.PUBLISHED,
+        article__taken_down_at__isnull=True,
+    )
+    if author_id is not None:
+        entries = entries.filter(article__author_id=author_id)
+    fields = ("publish_seq", *(f"article__{name}" for name in _LIVE_LIST_FIELDS))
+    return entries.select_related("article__author").only(*fields)
+
+
+def article_list_items(rows: list[Any], *, user: Any) -> list[dict[str, Any]]:
+    """List representations of a page of :func:`article_public_list` rows (no content)."""
+    articles = [row.article if isinstance(row, PublishedArticleTag) else row for row in rows]
+    tags = _live_tags([article.pk for article in articles])
+    items = [
+        {
+            "id": article.pk,
+            "title": article.title,
+            "abstract": article.abstract,
+            "status": article.status,
+            "author": _author(article.author),
+            "tags": tags[article.pk],
+            "published_at": article.published_at,
+            "updated_at": article.updated_at,
+        }
+        for article in articles
+    ]
+    return article_items_decorate(items, user=user)
+
+
+# --- the author's own articles ---------------------------------------------------------------
+
+
+def article_author_list(*, author: Any) -> QuerySet[Article]:
+    """Every article of ``author``, every status, newest first (paginate on ``-id``)."""
+    return Article.objects.filter(author=author).only(*_DRAFT_LIST_FIELDS).order_by("-id")
+
+
+def article_author_items(articles: list[Article], *, author: Any) -> list[dict[str, Any]]:
+    """The author's list representation (no content, no counts) of a page of articles."""
+    tags = tag_names_for_resources(biz=TAG_BIZ, biz_ids=[article.pk for article in articles])
+    return [
+        {
+            "id": article.pk,
+            "title": article.title,
+            "abstract": article.abstract,
+            "status": article.status,
+            "author": _author(author),
+            "tags": tags[article.pk],
+            "version": article.version,
+            "has_unpublished_changes": article.has_unpublished_changes,
+            "created_at": article.created_at,
+            "published_at": article.published_at,
+            "updated_at": article.updated_at,
+        }
+        for article in articles
+    ]
+
+
+def author_first_page_cache_key(author_id: int) -> str:
+    return f"articles:author-first-page:{author_id}"
+
+
+def _author_first_page_load(author: Any, page_size: int) -> dict[str, Any]:
+    rows = list(article_author_list(author=author)[: page_size + 1])
+    page = rows[:page_size]
+    preload_id = None
+    if page and page[0].status != ArticleStatus.DRAFT:
+        small = PublishedArticle.objects.filter(
+            pk=page[0].pk, content_bytes__lt=settings.ARTICLE_PRELOAD_MAX_BYTES
+        )
+        preload_id = page[0].pk if small.exists() else None
+    return {
+        "results": article_author_items(page, author=author),
+        "next": author_first_page_cursor(page[-1].pk) if len(rows) > page_size else None,
+        "preload_id": preload_id,
+    }
+
+
+def article_author_first_page_get(*, author: Any, page_size: int) -> dict[str, Any]:
+    """``{"results", "next"}`` of the author's first page, cached without content or counts.
+
+    Every write to one of the author's articles invalidates it. Serving it preloads the first
+    article's detail into the cache (the author is likely to open it next) when it has a live
+    copy smaller than ``ARTICLE_PRELOAD_MAX_BYTES``.
+    """
+    page = two_level_cache.get_or_load(
+        author_first_page_cache_key(author.pk),
+        lambda: _author_first_page_load(author, page_size),
+        ttl=settings.ARTICLE_AUTHOR_FIRST_PAGE_TTL,
+    )
+    if page["preload_id"] is not None and settings.ARTICLE_DETAIL_CACHE_ENABLED:
+        _detail_cached(page["preload_id"])
+    # The author is the signed-in user: their profile as of this request, not of the cache fill.
+    results = [{**item, "author": _author(author)} for item in page["results"]]
+    return {"results": results, "next": page["next"]}
+
+
+# --- the working copy ------------------------------------------------------------------------
+
+
+def article_draft_get(*, article_id: int, author: Any) -> Article:
+    """The author's working copy; someone else's (or none) is ``ArticleNotFound``."""
+    article = Article.objects.filter(pk=article_id, author_id=author.pk).first()
+    if article is None:
+        raise ArticleNotFound()
+    return article
+
+
+def article_draft_represent(*, article: Article) -> dict[str, Any]:
+    """The working copy as its author sees it, with the live copy's moderation state."""
+    live = None
+    if article.status != ArticleStatus.DRAFT:
+        live = (
+            PublishedArticle.objects.filter(pk=article.pk)
+            .only("taken_down_at", "take_down_reason")
+            .first()
+        )
+    return {
+        "id": article.pk,
+        "title": article.title,
+        "content": article.content,
+        "abstract": article.abstract,
+        "abstract_input": article.abstract_input,
+        "status": article.status,
+        "tags": tag_names_for_resources(biz=TAG_BIZ, biz_ids=[article.pk])[article.pk],
+        "author": _author(article.author),
+        "version": article.version,
+        "has_unpublished_changes": article.has_unpublished_changes,
+        "taken_down": live is not None and live.taken_down_at is not None,
+        "take_down_reason": live.take_down_reason if live is not None else "",
+        "created_at": article.created_at,
+        "published_at": article.published_at,
+        "updated_at": article.updated_at,
+    }

@@ -1,0 +1,10 @@
+"""v1 paths of search (DESIGN.md §4)."""
+
+from rest_framework.routers import SimpleRouter
+
+from apps.search.apis import SearchViewSet
+
+router = SimpleRouter(trailing_slash=False)
+router.register("search", SearchViewSet, basename="search")
+
+urlpatterns = router.urls
