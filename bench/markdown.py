@@ -1,0 +1,172 @@
+"""Regenerates the tables of RESULTS.md from the JSON files in ``bench/results/``."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from bench.report import RESULTS_MD, load_results
+from bench.scenarios import SCENARIOS
+
+TEMPLATE = """# Benchmark results
+
+Produced by `python -m bench` (`make bench`). The blocks between `BEGIN GENERATED` and
+`END GENERATED` markers are rewritten from `bench/results/*.json` on every run; the text around
+them is written by hand and kept.
+
+## Latest run
+
+<!-- BEGIN GENERATED: run -->
+<!-- END GENERATED: run -->
+
+## Scenarios
+
+<!-- BEGIN GENERATED: scenarios -->
+<!-- END GENERATED: scenarios -->
+
+## WSGI server
+
+<!-- BEGIN GENERATED: wsgi_servers -->
+<!-- END GENERATED: wsgi_servers -->
+"""
+
+
+MEASURED_HEAD = "Requests/s | p50 ms | p99 ms | Errors | Ratio to bare | Other load"
+MEASURED_RULE = "--:|" * 6
+
+
+def regenerate(path: Path = RESULTS_MD) -> None:
+    scenario_results, comparison = load_results()
+    latest = _latest_run(scenario_results)
+    text = path.read_text() if path.exists() else TEMPLATE
+    text = replace_block(text, "run", _run_block(latest[0]["run"]) if latest else "No run yet.")
+    text = replace_block(text, "scenarios", _scenarios_block(latest, scenario_results))
+    text = replace_block(text, "wsgi_servers", _servers_block(comparison))
+    path.write_text(text)
+
+
+def replace_block(text: str, name: str, content: str) -> str:
+    begin, end = f"<!-- BEGIN GENERATED: {name} -->", f"<!-- END GENERATED: {name} -->"
+    block = f"{begin}\n{content.strip()}\n{end}"
+    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.S)
+    if pattern.search(text):
+        return pattern.sub(lambda _: block, text, count=1)
+    return text.rstrip("\n") + f"\n\n{block}\n"
+
+
+def _latest_run(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if not results:
+        return []
+    newest = max(result["run"]["timestamp"] for result in results)
+    return _in_registry_order([r for r in results if r["run"]["timestamp"] == newest])
+
+
+def _in_registry_order(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    order = {name: index for index, name in enumerate(SCENARIOS)}
+    return sorted(results, key=lambda result: order.get(result["scenario"], len(order)))
+
+
+def _run_block(run: dict[str, Any]) -> str:
+    host = run["machine"]
+    commit = run["git"]["commit"][:12]
+    if run["git"]["dirty"]:
+        commit += " (with uncommitted changes)"
+    cores, memory = f"{host['cores']} cores", f"{host['memory_gib']} GiB"
+    rows = [
+        ("When", run["timestamp"]),
+        ("Machine", f"{host['cpu']}, {cores}, {memory}, {host['os']}"),
+        ("Software", f"Python {host['python']}, Django {host['django']}"),
+        ("Server", f"{run['server_detail']}; {run.get('server_memory_mib')} MiB after the load"),
+        ("Mode", f"{run['mode']} (database: {run['database']}, Redis: {run['redis']})"),
+        ("Load", _load_text(run)),
+        ("Commit", commit),
+    ]
+    return "| | |\n|---|---|\n" + "\n".join(f"| {key} | {value} |" for key, value in rows)
+
+
+def _load_text(run: dict[str, Any]) -> str:
+    load, rounds = run["wrk"], run.get("rounds", 1)
+    text = (
+        f"{load['version']}: `-t {load['threads']} -c {load['connections']} "
+        f"-d {load['duration_s']}s --latency` after a {load['warmup_s']} s warm-up (discarded), "
+        "from 127.0.0.1 on the same machine"
+    )
+    if rounds > 1:
+        text += f"; per scenario the least disturbed of {rounds} rounds"
+    return text
+
+
+def _scenarios_block(latest: list[dict[str, Any]], everything: list[dict[str, Any]]) -> str:
+    if not latest:
+        return "No scenario measured yet."
+    text = _scenario_table(latest)
+    earlier = [result for result in everything if result not in latest]
+    if earlier:
+        text += "\n\nEarlier results still on disk (other runs; ratios are within their own run):"
+        text += "\n\n" + _scenario_table(_in_registry_order(earlier), with_run=True)
+    return text
+
+
+def _scenario_table(results: list[dict[str, Any]], *, with_run: bool = False) -> str:
+    head = f"| Scenario | Path | {MEASURED_HEAD} |"
+    rule = f"|---|---|{MEASURED_RULE}"
+    if with_run:
+        head, rule = head + " Run | Server |", rule + "---|---|"
+    rows = []
+    for result in results:
+        row = f"| {result['scenario']} | `{result['path']}` | {_measured_cells(result)} |"
+        if with_run:
+            row += f" {result['run']['timestamp']} | {result['run']['server']} |"
+        rows.append(row)
+    return "\n".join([head, rule, *rows])
+
+
+def _measured_cells(result: dict[str, Any]) -> str:
+    if result["status"] != "ok":
+        return f"not measured: {result['reason']} | | | | |"
+    latency, ratio = result["latency_ms"], result.get("ratio_to_bare")
+    cells = [
+        f"{result['requests_per_second']:,.0f}",
+        f"{latency['p50']:.2f}",
+        f"{latency['p99']:.2f}",
+        _errors_text(result["errors"]),
+        "n/a" if ratio is None else f"{ratio:.2f}",
+        _percent(result.get("other_load_pct")),
+    ]
+    return " | ".join(cells)
+
+
+def _rounds_text(result: dict[str, Any]) -> str:
+    return " / ".join(f"{rps:,.0f}" for rps in result.get("rounds_rps", []))
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0f} %"
+
+
+def _errors_text(errors: dict[str, int]) -> str:
+    if not errors["total"]:
+        return "0"
+    parts = [f"{kind} {count}" for kind, count in errors.items() if count and kind != "total"]
+    return f"{errors['total']} ({', '.join(parts)})"
+
+
+def _servers_block(comparison: dict[str, Any] | None) -> str:
+    if comparison is None:
+        return "Not compared yet: run `python -m bench --compare-servers`."
+    run = comparison["run"]
+    head = f"| Server | Scenario | {MEASURED_HEAD} | Memory | Every round, req/s |"
+    rows = [head, f"|---|---|{MEASURED_RULE}--:|--:|"]
+    for server in comparison["servers"]:
+        memory = f"{server['memory_mib']} MiB" if server.get("memory_mib") else "n/a"
+        for result in server["scenarios"]:
+            cells = f"{_measured_cells(result)} | {memory} | {_rounds_text(result)}"
+            rows.append(f"| {server['detail']} | {result['scenario']} | {cells} |")
+            memory = ""
+    intro = (
+        f"Measured {run['timestamp']}, {run['mode']} mode, commit {run['git']['commit'][:12]}; "
+        f"{_load_text(run)}. Memory: every server process after the load, proportional "
+        "set size (shared pages counted once)."
+    )
+    return intro + "\n\n" + "\n".join(rows)

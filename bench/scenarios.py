@@ -1,0 +1,250 @@
+"""The scenario registry: one entry per measured endpoint.
+
+A scenario names a path on the server under test and, optionally, how to call it (method, headers,
+body, or a wrk Lua script of its own) and a ``setup`` hook. The hook runs once, before the server
+starts, with a :class:`SetupContext` whose ``manage()`` runs management commands against the bench
+database; it may return extra request headers (a token minted by a command, for example).
+
+Add a scenario with ``register(Scenario(...))`` at the bottom of this module. The ``bare`` scenario
+is the reference every other one is compared with, so it always runs first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+BARE = "bare"
+
+
+class SetupContext(Protocol):
+    """What a setup hook may use; provided by the runner."""
+
+    @property
+    def work_dir(self) -> Path:
+        """A scratch directory for files the scenario needs (wrk scripts, fixtures)."""
+        ...
+
+    def manage(self, *args: str) -> str:
+        """Run ``manage.py`` with the bench settings and environment; returns its stdout."""
+        ...
+
+
+SetupHook = Callable[[SetupContext], Mapping[str, str] | None]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    path: str
+    description: str
+    setup: SetupHook | None = None
+    method: str = "GET"
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: str | None = None
+    # A wrk Lua script of the scenario's own (varying paths, several requests); when set it
+    # replaces method, headers and body.
+    script: Path | None = None
+    # Settings the server must run with for this scenario (e.g. a cache switched off). Such
+    # scenarios get a second server in the same round, still compared with that round's bare run.
+    server_env: Mapping[str, str] = field(default_factory=dict)
+
+
+SCENARIOS: dict[str, Scenario] = {}
+
+
+def register(scenario: Scenario) -> Scenario:
+    if scenario.name in SCENARIOS:
+        raise ValueError(f"scenario {scenario.name!r} is registered twice")
+    SCENARIOS[scenario.name] = scenario
+    return scenario
+
+
+def select(names: list[str] | None) -> list[Scenario]:
+    """The scenarios to run, in registry order, with ``bare`` always first."""
+    wanted = set(names or SCENARIOS)
+    unknown = wanted - SCENARIOS.keys()
+    if unknown:
+        raise KeyError(", ".join(sorted(unknown)))
+    wanted.add(BARE)
+    return [scenario for name, scenario in SCENARIOS.items() if name in wanted]
+
+
+register(
+    Scenario(
+        name=BARE,
+        path="/bench/bare",
+        description="Plain function view returning fixed JSON bytes through the full middleware "
+        "stack; the reference for every ratio.",
+    )
+)
+register(
+    Scenario(
+        name="healthz",
+        path="/healthz",
+        description="Liveness endpoint (process up); same bytes as the bare view.",
+    )
+)
+register(
+    Scenario(
+        name="cached_kernel",
+        path="/bench/cached",
+        description="two_level_cache.get_or_load on one hot key (ttl 60 s), rendered as JSON: "
+        "the process-local tier answers.",
+    )
+)
+register(
+    Scenario(
+        name="cached_redis",
+        path="/bench/cached-redis",
+        description="The same read with no local lifetime (local_ttl=0): every request goes "
+        "local miss, then a Redis hit.",
+    )
+)
+
+
+# --- content: generated users and articles --------------------------------------------------
+
+BENCH_USERS = 1_000
+BENCH_ARTICLES = 100_000
+# Skewed popularity: most reads go to a small hot set, the rest anywhere in the archive.
+HOT_ARTICLES = 1_000
+HOT_SHARE = 0.9
+WORK_DIR = Path(__file__).resolve().parent / ".work"
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+_prepared: set[str] = set()
+
+
+def _content_data(context: SetupContext) -> tuple[int, int]:
+    """Generate the users and articles once per run (the generator resumes); their id range."""
+    if "content" not in _prepared:
+        context.manage("bench_data", "--users", str(BENCH_USERS), "--articles", str(BENCH_ARTICLES))
+        _prepared.add("content")
+    output = context.manage(
+        "shell",
+        "-c",
+        "from django.db.models import Max, Min; from apps.articles.models import PublishedArticle;"
+        " r = PublishedArticle.objects.aggregate(Min('id'), Max('id'));"
+        " print('id range', r['id__min'], r['id__max'])",
+    )
+    low, high = next(line for line in output.splitlines() if line.startswith("id range")).split()[
+        2:
+    ]
+    return int(low), int(high)
+
+
+def _write_script(name: str, body: str) -> None:
+    WORK_DIR.mkdir(parents=True, exist_ok=True)
+    (WORK_DIR / f"{name}.lua").write_text(body)
+
+
+def _article_reads(context: SetupContext) -> None:
+    low, high = _content_data(context)
+    hot_high = min(high, low + HOT_ARTICLES - 1)
+    read = 'return wrk.format("GET", "/api/v1/articles/" .. id)'
+    _write_script(
+        "article_detail",
+        f"math.randomseed(7)\nrequest = function()\n  local id = math.random({low}, {hot_high})\n"
+        f"  {read}\nend\n",
+    )
+    _write_script(
+        "article_detail_skewed",
+        "math.randomseed(7)\n"
+        "request = function()\n"
+        f"  local id = math.random() < {HOT_SHARE} and math.random({low}, {hot_high})"
+        f" or math.random({low}, {high})\n"
+        f"  {read}\nend\n",
+    )
+
+
+def _article_list(context: SetupContext) -> None:
+    _content_data(context)
+
+
+def _profiles(context: SetupContext) -> None:
+    _content_data(context)
+    _write_script(
+        "profile_cached",
+        "math.randomseed(11)\n"
+        "request = function()\n"
+        f'  return wrk.format("GET", "/api/v1/users/" .. math.random(1, {BENCH_USERS}))\n'
+        "end\n",
+    )
+
+
+def _search_index(context: SetupContext) -> None:
+    _content_data(context)
+    if "search" in _prepared:
+        return
+    _prepared.add("search")
+    # Generated articles publish no events: build the index from the database, and keep the
+    # rebuild's throughput (documents per second for each type) with the results.
+    output = context.manage("search_reindex", "--no-progress")
+    for line in output.splitlines():
+        print(f"bench: {line}")
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (RESULTS_DIR / "search_reindex.txt").write_text(output)
+
+
+register(
+    Scenario(
+        name="profile_cached",
+        path="/api/v1/users/1",
+        description=f"Public profile of one of {BENCH_USERS:,} users chosen at random, anonymous: "
+        "the two-level cache answers.",
+        setup=_profiles,
+        script=WORK_DIR / "profile_cached.lua",
+    )
+)
+register(
+    Scenario(
+        name="article_detail",
+        path="/api/v1/articles/1",
+        description=f"Article detail, anonymous, reads spread over the {HOT_ARTICLES:,} hottest of "
+        f"{BENCH_ARTICLES:,} articles: after the warm-up the two-level cache answers every read.",
+        setup=_article_reads,
+        script=WORK_DIR / "article_detail.lua",
+    )
+)
+register(
+    Scenario(
+        name="article_detail_skewed",
+        path="/api/v1/articles/1",
+        description=f"Article detail with skewed popularity: {HOT_SHARE:.0%} of reads on the "
+        f"{HOT_ARTICLES:,} hottest, the rest anywhere in {BENCH_ARTICLES:,} (mostly cache misses).",
+        setup=_article_reads,
+        script=WORK_DIR / "article_detail_skewed.lua",
+    )
+)
+register(
+    Scenario(
+        name="articles_first_page",
+        path="/api/v1/articles",
+        description=f"First page (20) of the public list over {BENCH_ARTICLES:,} articles, "
+        "anonymous: tags and authors in bulk, keyset on the publish sequence.",
+        setup=_article_list,
+    )
+)
+register(
+    Scenario(
+        name="search",
+        path="/api/v1/search?q=krylov%20subspace%20methods",
+        description=f"Full-text search of {BENCH_ARTICLES:,} generated articles, anonymous: three "
+        "terms, a page of 20 hits with highlights and the visibility check (tantivy in embedded "
+        "mode).",
+        setup=_search_index,
+    )
+)
+register(
+    Scenario(
+        name="article_detail_uncached",
+        path="/api/v1/articles/1",
+        description="The article_detail reads (hot set) with the detail cache switched off "
+        "(ARTICLE_DETAIL_CACHE_ENABLED=false): every read goes to the database.",
+        setup=_article_reads,
+        script=WORK_DIR / "article_detail.lua",
+        server_env={"ARTICLE_DETAIL_CACHE_ENABLED": "false"},
+    )
+)
