@@ -83,3 +83,17 @@ def _clear_local_cache():
     two_level_cache.clear_local()
     yield
     two_level_cache.clear_local()
+
+
+@pytest.fixture(autouse=True)
+def _celery_join_flag():
+    """Eager tasks run inside Celery's process-global "joining would block" flag.
+
+    ``Task.apply`` saves, sets and restores that flag without a lock, so eager tasks that run on
+    several threads at once (the race tests) can leave it set, and a later ``result.get()`` then
+    refuses to run. Put it back after every test.
+    """
+    from celery import _state as celery_state
+
+    yield
+    celery_state._set_task_join_will_block(False)
