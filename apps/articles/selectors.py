@@ -219,6 +219,19 @@ def _author_profile(author_id: int) -> dict[str, Any]:
     return {key: profile[key] for key in ("id", "nickname", "avatar_url")}
 
 
+_DETAIL_FIELDS = (
+    "id",
+    "title",
+    "abstract",
+    "content",
+    "content_html",
+    "status",
+    "tags",
+    "published_at",
+    "updated_at",
+)
+
+
 def article_get_for_reader(*, article_id: int, user: Any) -> dict[str, Any]:
     """The live article with counts and the viewer's flags.
 
@@ -230,22 +243,23 @@ def article_get_for_reader(*, article_id: int, user: Any) -> dict[str, Any]:
     is_author = cached is not None and viewer is not None and viewer.pk == cached["author_id"]
     if cached is None or not (cached["public"] or is_author):
         raise ArticleNotFound()
-    item = {
-        key: cached[key]
-        for key in (
-            "id",
-            "title",
-            "abstract",
-            "content",
-            "content_html",
-            "status",
-            "tags",
-            "published_at",
-            "updated_at",
-        )
-    }
+    item = {key: cached[key] for key in _DETAIL_FIELDS}
     item["author"] = _author(viewer) if is_author else _author_profile(cached["author_id"])
     return article_items_decorate([item], user=viewer)[0]
+
+
+def article_get_public(*, article_id: int) -> dict[str, Any] | None:
+    """What :func:`article_get_for_reader` gives an anonymous reader, or ``None`` if that is a 404.
+
+    The anonymous fast path of ``GET /articles/{id}``: same representation, same counts, without
+    raising (the caller hands every ``None`` to the full API view, which answers the error).
+    """
+    cached = _detail_cached(article_id)
+    if cached is None or not cached["public"]:
+        return None
+    item = {key: cached[key] for key in _DETAIL_FIELDS}
+    item["author"] = _author_profile(cached["author_id"])
+    return article_items_decorate([item], user=None)[0]
 
 
 # --- public lists ----------------------------------------------------------------------------

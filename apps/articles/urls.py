@@ -1,8 +1,10 @@
 """v1 paths of articles (DESIGN.md §4), including the tag page's article list."""
 
+from django.urls import URLPattern
 from rest_framework.routers import SimpleRouter
 
 from apps.articles.apis import ArticleViewSet, MyArticleViewSet, TagArticleViewSet
+from apps.articles.views import article_detail
 
 router = SimpleRouter(trailing_slash=False)
 router.register("articles", ArticleViewSet, basename="articles")
@@ -10,4 +12,14 @@ router.register("me/articles", MyArticleViewSet, basename="me-articles")
 # The tags app owns GET /tags; a tag's articles are an article list, so they are served here.
 router.register(r"tags/(?P<name>[^/]+)/articles", TagArticleViewSet, basename="tag-articles")
 
-urlpatterns = router.urls
+
+def _with_fast_detail(pattern: URLPattern) -> URLPattern:
+    # Same route, same name, same schema: only the callback gains the anonymous fast path.
+    if pattern.name != "articles-detail":
+        return pattern
+    return URLPattern(
+        pattern.pattern, article_detail(pattern.callback), pattern.default_args, pattern.name
+    )
+
+
+urlpatterns = [_with_fast_detail(pattern) for pattern in router.urls]

@@ -1,0 +1,61 @@
+"""The anonymous fast path of ``GET /api/v1/articles/{id}``, the hottest read on the site.
+
+Most article reads come from readers who are not signed in. For them the DRF view spends more time
+in its own dispatch (authentication, content negotiation, permission checks, ``Response``
+rendering) than in the cached read itself, so this plain Django view answers that one case
+directly: a public article, read anonymously, asking for JSON. It serves exactly what the DRF view
+would (the same selector, counts and viewer flags included, and the same bytes and headers; a test
+holds the two together).
+
+Everything else goes to the DRF view, which stays the definition of the endpoint (schema, errors):
+credentials of any kind (they may belong to the author of a private article, or be invalid and
+owed a 401), another method, another media type, a query string, and every id the selector does
+not find public, so 404s and 503s are answered by the one exception handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from apps.articles import selectors
+from apps.articles.apis import DETAIL_FIELDS
+from scholarnet.api.renderers import dumps
+
+JSON_ACCEPTS = frozenset({"", "*/*", "application/json"})
+# What the DRF view adds to every response: it answers per Accept, and lists its methods.
+DETAIL_HEADERS = {"Vary": "Accept", "Allow": "GET, HEAD, OPTIONS"}
+
+
+def _anonymous_json_get(request: HttpRequest) -> bool:
+    meta = request.META
+    return (
+        request.method == "GET"
+        and not meta.get("QUERY_STRING")
+        and not meta.get("HTTP_AUTHORIZATION")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and meta.get("HTTP_ACCEPT", "").strip() in JSON_ACCEPTS
+    )
+
+
+def article_detail(api_view: Callable[..., Any]) -> Callable[..., Any]:
+    """The detail view: the fast path in front of ``api_view``, the DRF retrieve view."""
+
+    @csrf_exempt
+    def view(request: HttpRequest, pk: str) -> Any:
+        if _anonymous_json_get(request):
+            article = selectors.article_get_public(article_id=int(pk))
+            if article is not None:
+                body = dumps({name: article[name] for name in DETAIL_FIELDS})
+                return HttpResponse(body, content_type="application/json", headers=DETAIL_HEADERS)
+        return api_view(request, pk=pk)
+
+    # drf-spectacular documents views by their class; this one is the API view's twin.
+    view.cls = api_view.cls  # type: ignore[attr-defined]
+    view.initkwargs = api_view.initkwargs  # type: ignore[attr-defined]
+    view.actions = api_view.actions  # type: ignore[attr-defined]
+    return view
