@@ -83,6 +83,12 @@ class ArticleViewSet(viewsets.ViewSet):
         responses={200: ArticleListItemOutputSerializer(many=True), **error_responses(400)},
     )
     def list(self, request: Request) -> Response:
+        if not request.query_params:
+            page = selectors.article_public_first_page_get(
+                page_size=ArticlePublicPagination.page_size, user=request.user
+            )
+            data = ArticleListItemOutputSerializer(page["results"], many=True).data
+            return Response({"results": data, "next": page["next"]})
         filters = ArticleListFilterInputSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         rows = selectors.article_public_list(

@@ -29,3 +29,10 @@ def author_first_page_cursor(last_id: int) -> str:
     return ArticleAuthorPagination().encode_cursor(
         Cursor(offset=0, reverse=False, position=last_id)
     )
+
+
+def public_first_page_cursor(last_publish_seq: int) -> str:
+    """The ``next`` cursor after the public list's first page, as its paginator makes it."""
+    return ArticlePublicPagination().encode_cursor(
+        Cursor(offset=0, reverse=False, position=last_publish_seq)
+    )

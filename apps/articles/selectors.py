@@ -32,7 +32,7 @@ from apps.articles.models import (
     PublishedArticle,
     PublishedArticleTag,
 )
-from apps.articles.pagination import author_first_page_cursor
+from apps.articles.pagination import author_first_page_cursor, public_first_page_cursor
 from apps.articles.search_documents import (
     article_public_ids,
     article_search_document,
@@ -300,8 +300,13 @@ def article_public_list(
     return entries.select_related("article__author").only(*fields)
 
 
-def article_list_items(rows: list[Any], *, user: Any) -> list[dict[str, Any]]:
-    """List representations of a page of :func:`article_public_list` rows (no content)."""
+def article_list_items(
+    rows: list[Any], *, user: Any, decorate: bool = True
+) -> list[dict[str, Any]]:
+    """List representations of a page of :func:`article_public_list` rows (no content).
+
+    With counts and the viewer's flags unless ``decorate`` is false (for caching).
+    """
     articles = [row.article if isinstance(row, PublishedArticleTag) else row for row in rows]
     tags = _live_tags([article.pk for article in articles])
     items = [
@@ -317,7 +322,39 @@ def article_list_items(rows: list[Any], *, user: Any) -> list[dict[str, Any]]:
         }
         for article in articles
     ]
-    return article_items_decorate(items, user=user)
+    return article_items_decorate(items, user=user) if decorate else items
+
+
+def public_first_page_cache_key() -> str:
+    return "articles:public-first-page"
+
+
+def _public_first_page_load(page_size: int) -> dict[str, Any]:
+    rows = list(article_public_list().order_by("-publish_seq")[: page_size + 1])
+    page = rows[:page_size]
+    items = article_list_items(page, user=None, decorate=False)
+    return {
+        "results": items,
+        "next": public_first_page_cursor(page[-1].publish_seq) if len(rows) > page_size else None,
+    }
+
+
+def article_public_first_page_get(*, page_size: int, user: Any) -> dict[str, Any]:
+    """``{"results", "next"}`` of the unfiltered public list's first page, the one everyone reads.
+
+    Cached without counts (added per request, like the detail's). Publishing, withdrawing,
+    deleting, taking down and restoring any article invalidate it once they commit; an author's
+    new nickname or avatar shows within ``ARTICLE_PUBLIC_FIRST_PAGE_TTL``.
+    """
+    if not settings.ARTICLE_PUBLIC_FIRST_PAGE_CACHE_ENABLED:
+        page = _public_first_page_load(page_size)
+    else:
+        page = two_level_cache.get_or_load(
+            public_first_page_cache_key(),
+            lambda: _public_first_page_load(page_size),
+            ttl=settings.ARTICLE_PUBLIC_FIRST_PAGE_TTL,
+        )
+    return {"results": article_items_decorate(page["results"], user=user), "next": page["next"]}
 
 
 # --- the author's own articles ---------------------------------------------------------------

@@ -39,6 +39,7 @@ from apps.articles.selectors import (
     TAG_BIZ,
     article_detail_cache_key,
     author_first_page_cache_key,
+    public_first_page_cache_key,
 )
 from apps.tags.names import name_key
 from apps.tags.selectors import tag_names_for_resources
@@ -112,10 +113,16 @@ def _locked_draft(*, article_id: int, author_id: int) -> Article:
     return article
 
 
-def _caches_invalidate(*, article_id: int, author_id: int) -> None:
-    invalidate_many_on_commit(
-        [article_detail_cache_key(article_id), author_first_page_cache_key(author_id)]
-    )
+def _caches_invalidate(*, article_id: int, author_id: int, live: bool = False) -> None:
+    """Drop the cached reads a write changes, once it commits.
+
+    ``live``: the write changed what readers see (the live store), so the public list's cached
+    first page goes too; working-copy edits leave it alone.
+    """
+    keys = [article_detail_cache_key(article_id), author_first_page_cache_key(author_id)]
+    if live:
+        keys.append(public_first_page_cache_key())
+    invalidate_many_on_commit(keys)
 
 
 def _event(event_type: str, *, article_id: int, author_id: int, status: str, **extra: Any) -> None:
@@ -214,7 +221,7 @@ def article_delete(*, article_id: int, author: Any) -> None:
             )
         tag_bindings_clear(biz=TAG_BIZ, biz_id=article.pk)
         article.delete()
-        _caches_invalidate(article_id=article_id, author_id=author.pk)
+        _caches_invalidate(article_id=article_id, author_id=author.pk, live=live is not None)
     ARTICLE_WRITES.labels("delete").inc()
 
 
@@ -266,7 +273,7 @@ def article_publish(*, article_id: int, author: Any) -> Article:
         article.save(update_fields=["status", "published_at", "published_version", "updated_at"])
         if live.is_public:
             _event("article.published", article_id=live.pk, author_id=author.pk, status="published")
-        _caches_invalidate(article_id=article.pk, author_id=author.pk)
+        _caches_invalidate(article_id=article.pk, author_id=author.pk, live=True)
     article.author = author
     ARTICLE_WRITES.labels("publish").inc()
     return article
@@ -330,7 +337,7 @@ def article_withdraw(*, article_id: int, author: Any) -> Article:
                     status="private",
                     reason="withdrawn",
                 )
-            _caches_invalidate(article_id=article.pk, author_id=author.pk)
+            _caches_invalidate(article_id=article.pk, author_id=author.pk, live=True)
     article.author = author
     ARTICLE_WRITES.labels("withdraw").inc()
     return article
@@ -374,7 +381,7 @@ def article_take_down(*, article_id: int, moderator: Any, reason: str) -> Publis
                 status="taken_down",
                 reason="taken_down",
             )
-        _caches_invalidate(article_id=live.pk, author_id=live.author_id)
+        _caches_invalidate(article_id=live.pk, author_id=live.author_id, live=True)
     logger.info("article taken down", extra={"article_id": live.pk, "moderator_id": moderator.pk})
     ARTICLE_WRITES.labels("take_down").inc()
     return live
@@ -401,7 +408,7 @@ def article_restore(*, article_id: int, moderator: Any) -> PublishedArticle:
                 status="published",
                 reason="restored",
             )
-        _caches_invalidate(article_id=live.pk, author_id=live.author_id)
+        _caches_invalidate(article_id=live.pk, author_id=live.author_id, live=True)
     logger.info("article restored", extra={"article_id": live.pk, "moderator_id": moderator.pk})
     ARTICLE_WRITES.labels("restore").inc()
     return live

@@ -444,6 +444,13 @@ ARTICLE_DETAIL_CACHE_ENABLED = env.bool("ARTICLE_DETAIL_CACHE_ENABLED", default=
 ARTICLE_DETAIL_CACHE_TTL = env.int("ARTICLE_DETAIL_CACHE_TTL", default=1800)
 # The first page of an author's own list (GET /api/v1/me/articles), without content.
 ARTICLE_AUTHOR_FIRST_PAGE_TTL = env.int("ARTICLE_AUTHOR_FIRST_PAGE_TTL", default=600)
+# The first page of the public list (GET /api/v1/articles without parameters), without counts.
+# Any change to the live store invalidates it; the TTL bounds how long an author's new nickname
+# takes to show there. Off for the no-cache benchmark.
+ARTICLE_PUBLIC_FIRST_PAGE_CACHE_ENABLED = env.bool(
+    "ARTICLE_PUBLIC_FIRST_PAGE_CACHE_ENABLED", default=True
+)
+ARTICLE_PUBLIC_FIRST_PAGE_TTL = env.int("ARTICLE_PUBLIC_FIRST_PAGE_TTL", default=60)
 # Serving that page preloads its first article's detail when the content is smaller than this.
 ARTICLE_PRELOAD_MAX_BYTES = env.int("ARTICLE_PRELOAD_MAX_BYTES", default=MEBIBYTE)
 # Content larger than this (UTF-8 bytes) is refused with 413 content_too_large.
