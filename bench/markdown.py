@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from bench.report import RESULTS_MD, load_results
+from bench.report import RESULTS_MD, load_reindex, load_results
 from bench.scenarios import SCENARIOS
 
 TEMPLATE = """# Benchmark results
@@ -25,6 +25,11 @@ them is written by hand and kept.
 <!-- BEGIN GENERATED: scenarios -->
 <!-- END GENERATED: scenarios -->
 
+## Search reindex
+
+<!-- BEGIN GENERATED: search_reindex -->
+<!-- END GENERATED: search_reindex -->
+
 ## WSGI server
 
 <!-- BEGIN GENERATED: wsgi_servers -->
@@ -42,6 +47,7 @@ def regenerate(path: Path = RESULTS_MD) -> None:
     text = path.read_text() if path.exists() else TEMPLATE
     text = replace_block(text, "run", _run_block(latest[0]["run"]) if latest else "No run yet.")
     text = replace_block(text, "scenarios", _scenarios_block(latest, scenario_results))
+    text = replace_block(text, "search_reindex", _reindex_block(load_reindex()))
     text = replace_block(text, "wsgi_servers", _servers_block(comparison))
     path.write_text(text)
 
@@ -115,7 +121,10 @@ def _scenario_table(results: list[dict[str, Any]], *, with_run: bool = False) ->
         head, rule = head + " Run | Server |", rule + "---|---|"
     rows = []
     for result in results:
-        row = f"| {result['scenario']} | `{result['path']}` | {_measured_cells(result)} |"
+        name = result["scenario"]
+        if result.get("connections"):
+            name += f" (`-c {result['connections']}`)"
+        row = f"| {name} | `{result['path']}` | {_measured_cells(result)} |"
         if with_run:
             row += f" {result['run']['timestamp']} | {result['run']['server']} |"
         rows.append(row)
@@ -150,6 +159,19 @@ def _errors_text(errors: dict[str, int]) -> str:
         return "0"
     parts = [f"{kind} {count}" for kind, count in errors.items() if count and kind != "total"]
     return f"{errors['total']} ({', '.join(parts)})"
+
+
+def _reindex_block(reindex: dict[str, Any] | None) -> str:
+    if reindex is None:
+        return "Not measured yet: the search scenarios rebuild the index before they run."
+    rows = [
+        f"| {entry['type']} | {entry['documents']:,} | {entry['seconds']:.1f} | "
+        f"{entry['documents_per_second'] or 0:,} |"
+        for entry in reindex["types"]
+    ]
+    head = "| Type | Documents | Seconds | Documents/s |\n|---|--:|--:|--:|"
+    note = f"`manage.py search_reindex` on the bench data, {reindex['timestamp']}."
+    return "\n".join([note, "", head, *rows])
 
 
 def _servers_block(comparison: dict[str, Any] | None) -> str:

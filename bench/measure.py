@@ -105,15 +105,23 @@ def measure_scenario(plan: Plan, server: RunningServer, scenario: Scenario) -> O
     if status >= 400:
         return Outcome(scenario, skipped=f"HTTP {status} from {scenario.path}")
     script = _script_for(plan, scenario, headers)
+    load = scenario_load(plan.load, scenario)
     _wait_for_quiet_machine(plan)
     if plan.warmup > 0:
-        warmup = LoadParameters(plan.load.threads, plan.load.connections, plan.warmup)
-        run_wrk(plan.wrk, url, warmup, script)
+        run_wrk(plan.wrk, url, replace(load, duration=plan.warmup), script)
     ours = {server.process.pid, *plan.service_groups}
     before = cpu.snapshot(ours)
-    result = run_wrk(plan.wrk, url, plan.load, script)
+    result = run_wrk(plan.wrk, url, load, script)
     foreign = cpu.foreign_load_pct(before, cpu.snapshot(ours))
     return Outcome(scenario, result=result, foreign_load_pct=foreign)
+
+
+def scenario_load(load: LoadParameters, scenario: Scenario) -> LoadParameters:
+    """The run's load, with the scenario's own connection count (wrk needs threads <= that)."""
+    if scenario.connections is None:
+        return load
+    connections = scenario.connections
+    return replace(load, connections=connections, threads=min(load.threads, connections))
 
 
 def _wait_for_quiet_machine(plan: Plan) -> None:

@@ -17,7 +17,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from bench.scenarios import Scenario
+from bench.scenarios import REINDEX_FILE, Scenario
 from bench.wrk import WrkResult
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -49,6 +49,8 @@ class Outcome:
             return data | {"status": "unavailable", "reason": self.skipped}
         data |= {"status": "ok"} | _numbers(self.result)
         data |= {"ratio_to_bare": self.ratio, "other_load_pct": self.foreign_load_pct}
+        if self.scenario.connections is not None:
+            data["connections"] = self.scenario.connections
         if self.rounds_rps:
             data["rounds_rps"] = [round(rps, 1) for rps in self.rounds_rps]
         return data
@@ -130,9 +132,17 @@ def load_results() -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """Every scenario result on disk, and the server comparison when there is one."""
     scenario_results, comparison = [], None
     for path in sorted(RESULTS_DIR.glob("*.json")):
+        if path.name == REINDEX_FILE:
+            continue
         data = json.loads(path.read_text())
         if path.name == SERVERS_FILE:
             comparison = data
         else:
             scenario_results.append(data)
     return scenario_results, comparison
+
+
+def load_reindex() -> dict[str, Any] | None:
+    """The last search rebuild's figures (written by the search scenarios' setup), if any."""
+    path = RESULTS_DIR / REINDEX_FILE
+    return json.loads(path.read_text()) if path.exists() else None

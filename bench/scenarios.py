@@ -11,10 +11,13 @@ is the reference every other one is compared with, so it always runs first.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 BARE = "bare"
 
@@ -50,6 +53,9 @@ class Scenario:
     # Settings the server must run with for this scenario (e.g. a cache switched off). Such
     # scenarios get a second server in the same round, still compared with that round's bare run.
     server_env: Mapping[str, str] = field(default_factory=dict)
+    # wrk connections (and threads, at most this many) for this scenario instead of the run's:
+    # one connection measures a request's own latency, free of queueing behind the others.
+    connections: int | None = None
 
 
 SCENARIOS: dict[str, Scenario] = {}
@@ -185,7 +191,29 @@ def _search_index(context: SetupContext) -> None:
     for line in output.splitlines():
         print(f"bench: {line}")
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    (RESULTS_DIR / "search_reindex.txt").write_text(output)
+    (RESULTS_DIR / REINDEX_FILE).write_text(json.dumps(reindex_figures(output), indent=2) + "\n")
+
+
+REINDEX_FILE = "search_reindex.json"
+_REINDEXED = re.compile(
+    r"Reindexed (?P<type>\w+): (?P<documents>\d+) documents in (?P<seconds>[\d.]+) s"
+)
+
+
+def reindex_figures(output: str) -> dict[str, Any]:
+    """``search_reindex``'s summary lines as figures: documents, seconds, documents/s per type."""
+    types = []
+    for match in _REINDEXED.finditer(output):
+        documents, seconds = int(match["documents"]), float(match["seconds"])
+        types.append(
+            {
+                "type": match["type"],
+                "documents": documents,
+                "seconds": seconds,
+                "documents_per_second": round(documents / seconds) if seconds else None,
+            }
+        )
+    return {"timestamp": datetime.now(UTC).replace(microsecond=0).isoformat(), "types": types}
 
 
 register(
@@ -223,7 +251,7 @@ register(
         name="articles_first_page",
         path="/api/v1/articles",
         description=f"First page (20) of the public list over {BENCH_ARTICLES:,} articles, "
-        "anonymous: tags and authors in bulk, keyset on the publish sequence.",
+        "anonymous: the cached page (without counts), counts and flags added per request.",
         setup=_article_list,
     )
 )
@@ -239,6 +267,16 @@ register(
 )
 register(
     Scenario(
+        name="search_latency",
+        path="/api/v1/search?q=krylov%20subspace%20methods",
+        description="The search query alone on one connection: its own latency (p50/p99), "
+        "without queueing behind other requests.",
+        setup=_search_index,
+        connections=1,
+    )
+)
+register(
+    Scenario(
         name="article_detail_uncached",
         path="/api/v1/articles/1",
         description="The article_detail reads (hot set) with the detail cache switched off "
@@ -246,5 +284,15 @@ register(
         setup=_article_reads,
         script=WORK_DIR / "article_detail.lua",
         server_env={"ARTICLE_DETAIL_CACHE_ENABLED": "false"},
+    )
+)
+register(
+    Scenario(
+        name="articles_first_page_uncached",
+        path="/api/v1/articles",
+        description="The public list's first page with its cache switched off "
+        "(ARTICLE_PUBLIC_FIRST_PAGE_CACHE_ENABLED=false): keyset query, tags and authors in bulk.",
+        setup=_article_list,
+        server_env={"ARTICLE_PUBLIC_FIRST_PAGE_CACHE_ENABLED": "false"},
     )
 )

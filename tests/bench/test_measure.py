@@ -1,9 +1,9 @@
 from bench.cpu import CpuSnapshot, foreign_load_pct
-from bench.measure import ServerRun, cleanest
+from bench.measure import ServerRun, cleanest, scenario_load
 from bench.report import Outcome
 from bench.scenarios import SCENARIOS
 from bench.servers import SERVERS
-from bench.wrk import WrkResult
+from bench.wrk import LoadParameters, WrkResult
 
 
 def _outcome(name: str, rps: float, other_load: float) -> Outcome:
@@ -51,3 +51,10 @@ def test_foreign_load_is_machine_busy_time_minus_ours_over_capacity(monkeypatch)
 
     # 18 s busy, 15 s ours: 3 s of other work over 20 s of capacity.
     assert foreign_load_pct(before, after) == 15.0
+
+
+def test_a_scenario_may_run_on_its_own_number_of_connections():
+    load = LoadParameters(threads=2, connections=32, duration=10)
+
+    assert scenario_load(load, SCENARIOS["search"]) == load
+    assert scenario_load(load, SCENARIOS["search_latency"]) == LoadParameters(1, 1, 10)
