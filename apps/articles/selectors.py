@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.db.models import QuerySet
 
@@ -42,6 +43,7 @@ from apps.tags.names import TagNameInvalid, tag_name_parse
 from apps.tags.selectors import tag_names_for_resources
 from apps.users.selectors import user_public_profile_get
 from scholarnet.api.errors import NotFound
+from scholarnet.api.renderers import dumps as json_dumps
 from scholarnet.cache import two_level_cache
 
 __all__ = [
@@ -175,8 +177,33 @@ def _live_tags(article_ids: list[int]) -> dict[int, list[str]]:
     return tags
 
 
+# The detail's own fields, in response order. They are cached as JSON bytes: a cached read copies
+# bytes instead of decoding and re-encoding the content, and the per-request fields (the author's
+# current profile, counts, the viewer's flags) are appended after them.
+DETAIL_OWN_FIELDS = (
+    "id",
+    "title",
+    "abstract",
+    "status",
+    "tags",
+    "published_at",
+    "updated_at",
+    "content",
+    "content_html",
+)
+DETAIL_PER_REQUEST_FIELDS = (
+    "author",
+    "like_count",
+    "collect_count",
+    "read_count",
+    "comment_count",
+    "liked",
+    "collected",
+)
+
+
 def _detail_load(article_id: int) -> dict[str, Any] | None:
-    """The cached form of a live article: a compact dict, never a model instance.
+    """The cached form of a live article: who may see it, and its own fields as JSON.
 
     Cached whatever its visibility (``None`` for no live copy): who may see it is decided per
     request, and every write that changes it invalidates the key once it commits.
@@ -184,20 +211,18 @@ def _detail_load(article_id: int) -> dict[str, Any] | None:
     live = PublishedArticle.objects.filter(pk=article_id).first()
     if live is None:
         return None
-    return {
+    own = {
         "id": live.pk,
-        "author_id": live.author_id,
         "title": live.title,
         "abstract": live.abstract,
-        "content": live.content,
-        "content_html": live.content_html,
-        "content_bytes": live.content_bytes,
         "status": live.status,
-        "public": live.is_public,
         "tags": _live_tags([live.pk])[live.pk],
         "published_at": live.published_at,
         "updated_at": live.updated_at,
+        "content": live.content,
+        "content_html": live.content_html,
     }
+    return {"author_id": live.author_id, "public": live.is_public, "json": json_dumps(own)}
 
 
 def _detail_cached(article_id: int) -> dict[str, Any] | None:
@@ -219,47 +244,54 @@ def _author_profile(author_id: int) -> dict[str, Any]:
     return {key: profile[key] for key in ("id", "nickname", "avatar_url")}
 
 
-_DETAIL_FIELDS = (
-    "id",
-    "title",
-    "abstract",
-    "content",
-    "content_html",
-    "status",
-    "tags",
-    "published_at",
-    "updated_at",
-)
+def _per_request_fields(article_id: int, *, author: dict[str, Any], viewer: Any) -> dict[str, Any]:
+    """DETAIL_PER_REQUEST_FIELDS of one article, as :func:`article_items_decorate` adds them."""
+    counts = article_counts(article_ids=[article_id])[article_id]
+    flags = (
+        article_viewer_flags(user=viewer, article_ids=[article_id])[article_id]
+        if viewer is not None
+        else ViewerFlags()  # all false for anonymous viewers, by that function's contract
+    )
+    return {
+        "author": author,
+        "like_count": counts.like_count,
+        "collect_count": counts.collect_count,
+        "read_count": counts.read_count,
+        "comment_count": counts.comment_count,
+        "liked": flags.liked,
+        "collected": flags.collected,
+    }
 
 
 def article_get_for_reader(*, article_id: int, user: Any) -> dict[str, Any]:
-    """The live article with counts and the viewer's flags.
+    """The live article with its author, counts and the viewer's flags.
 
     Public articles for everyone; a private or taken-down one only for its author (404 for
-    anyone else, exactly like an id that does not exist).
+    anyone else, exactly like an id that does not exist). Fields in response order.
     """
     cached = _detail_cached(article_id)
     viewer = _signed_in_or_none(user)
     is_author = cached is not None and viewer is not None and viewer.pk == cached["author_id"]
     if cached is None or not (cached["public"] or is_author):
         raise ArticleNotFound()
-    item = {key: cached[key] for key in _DETAIL_FIELDS}
-    item["author"] = _author(viewer) if is_author else _author_profile(cached["author_id"])
-    return article_items_decorate([item], user=viewer)[0]
+    author = _author(viewer) if is_author else _author_profile(cached["author_id"])
+    own = orjson.loads(cached["json"])
+    return own | _per_request_fields(article_id, author=author, viewer=viewer)
 
 
-def article_get_public(*, article_id: int) -> dict[str, Any] | None:
-    """What :func:`article_get_for_reader` gives an anonymous reader, or ``None`` if that is a 404.
+def article_public_json(*, article_id: int) -> bytes | None:
+    """The JSON an anonymous reader gets from :func:`article_get_for_reader`; ``None`` for a 404.
 
-    The anonymous fast path of ``GET /articles/{id}``: same representation, same counts, without
-    raising (the caller hands every ``None`` to the full API view, which answers the error).
+    The anonymous fast path of ``GET /articles/{id}``: the cached bytes of the article's own
+    fields with the per-request ones appended, byte for byte what the API view renders. It does
+    not raise: the caller hands every ``None`` to the API view, which answers the error.
     """
     cached = _detail_cached(article_id)
     if cached is None or not cached["public"]:
         return None
-    item = {key: cached[key] for key in _DETAIL_FIELDS}
-    item["author"] = _author_profile(cached["author_id"])
-    return article_items_decorate([item], user=None)[0]
+    author = _author_profile(cached["author_id"])
+    rest = json_dumps(_per_request_fields(article_id, author=author, viewer=None))
+    return cached["json"][:-1] + b"," + rest[1:]
 
 
 # --- public lists ----------------------------------------------------------------------------
@@ -305,7 +337,8 @@ def article_list_items(
 ) -> list[dict[str, Any]]:
     """List representations of a page of :func:`article_public_list` rows (no content).
 
-    With counts and the viewer's flags unless ``decorate`` is false (for caching).
+    With counts and the viewer's flags unless ``decorate`` is false (for caching). Fields in
+    ``ArticleListItemOutputSerializer``'s order, so the API renders them as they are.
     """
     articles = [row.article if isinstance(row, PublishedArticleTag) else row for row in rows]
     tags = _live_tags([article.pk for article in articles])
@@ -315,10 +348,10 @@ def article_list_items(
             "title": article.title,
             "abstract": article.abstract,
             "status": article.status,
-            "author": _author(article.author),
             "tags": tags[article.pk],
             "published_at": article.published_at,
             "updated_at": article.updated_at,
+            "author": _author(article.author),
         }
         for article in articles
     ]

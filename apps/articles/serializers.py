@@ -55,15 +55,28 @@ class ArticleAuthorOutputSerializer(serializers.Serializer):
     avatar_url = serializers.CharField()
 
 
-class ArticleListItemOutputSerializer(serializers.Serializer):
+class _ArticleOwnFields(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
     abstract = serializers.CharField(help_text="Plain text.")
     status = serializers.ChoiceField(choices=LiveStatus.choices)
-    author = ArticleAuthorOutputSerializer()
     tags = serializers.ListField(child=serializers.CharField())
     published_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+
+class _ArticleContentFields(serializers.Serializer):
+    content = serializers.CharField(help_text="Markdown with $…$ / $$…$$ math.")
+    content_html = serializers.CharField(
+        help_text='Sanitised HTML; math as TeX in <span class="math inline">, '
+        '<span class="math display"> and <div class="math block"> for KaTeX.'
+    )
+
+
+class _ArticlePerRequestFields(serializers.Serializer):
+    """Added to every read: the author's current profile, the counts and the viewer's flags."""
+
+    author = ArticleAuthorOutputSerializer()
     like_count = serializers.IntegerField()
     collect_count = serializers.IntegerField()
     read_count = serializers.IntegerField()
@@ -72,12 +85,16 @@ class ArticleListItemOutputSerializer(serializers.Serializer):
     collected = serializers.BooleanField(help_text="Whether the signed-in viewer collected it.")
 
 
-class ArticleDetailOutputSerializer(ArticleListItemOutputSerializer):
-    content = serializers.CharField(help_text="Markdown with $…$ / $$…$$ math.")
-    content_html = serializers.CharField(
-        help_text='Sanitised HTML; math as TeX in <span class="math inline">, '
-        '<span class="math display"> and <div class="math block"> for KaTeX.'
-    )
+# Fields come in the order of the bases (DRF merges declared fields base by base): the article's
+# own, then the per-request ones. The cached detail relies on that order (selectors.py).
+class ArticleListItemOutputSerializer(_ArticleOwnFields, _ArticlePerRequestFields):
+    pass
+
+
+class ArticleDetailOutputSerializer(
+    _ArticleOwnFields, _ArticleContentFields, _ArticlePerRequestFields
+):
+    pass
 
 
 class ArticleMineOutputSerializer(ArticleListItemOutputSerializer):

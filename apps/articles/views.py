@@ -4,8 +4,8 @@ Most article reads come from readers who are not signed in. For them the DRF vie
 in its own dispatch (authentication, content negotiation, permission checks, ``Response``
 rendering) than in the cached read itself, so this plain Django view answers that one case
 directly: a public article, read anonymously, asking for JSON. It serves exactly what the DRF view
-would (the same selector, counts and viewer flags included, and the same bytes and headers; a test
-holds the two together).
+would (the same cached read, counts and viewer flags included, and the same bytes and headers; a
+test holds the two together).
 
 Everything else goes to the DRF view, which stays the definition of the endpoint (schema, errors):
 credentials of any kind (they may belong to the author of a private article, or be invalid and
@@ -23,8 +23,6 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from apps.articles import selectors
-from apps.articles.apis import DETAIL_FIELDS
-from scholarnet.api.renderers import dumps
 
 JSON_ACCEPTS = frozenset({"", "*/*", "application/json"})
 # What the DRF view adds to every response: it answers per Accept, and lists its methods.
@@ -48,9 +46,8 @@ def article_detail(api_view: Callable[..., Any]) -> Callable[..., Any]:
     @csrf_exempt
     def view(request: HttpRequest, pk: str) -> Any:
         if _anonymous_json_get(request):
-            article = selectors.article_get_public(article_id=int(pk))
-            if article is not None:
-                body = dumps({name: article[name] for name in DETAIL_FIELDS})
+            body = selectors.article_public_json(article_id=int(pk))
+            if body is not None:
                 return HttpResponse(body, content_type="application/json", headers=DETAIL_HEADERS)
         return api_view(request, pk=pk)
 

@@ -138,3 +138,12 @@ def test_other_methods_go_to_the_api_view(author, api_view_calls):
 
 def test_an_id_too_long_for_the_column_is_not_routed():
     assert Client().get(f"{ARTICLES}/{'9' * 19}").status_code == 404
+
+
+def test_the_cached_fields_come_in_the_serializers_order():
+    from apps.articles.selectors import DETAIL_OWN_FIELDS, DETAIL_PER_REQUEST_FIELDS
+    from apps.articles.serializers import ArticleDetailOutputSerializer
+
+    fields = tuple(ArticleDetailOutputSerializer().fields)
+
+    assert fields == DETAIL_OWN_FIELDS + DETAIL_PER_REQUEST_FIELDS

@@ -138,3 +138,18 @@ def test_bad_parameters_are_still_refused(anonymous_client):
     response = anonymous_client.get(ARTICLES, {"author": "x"})
 
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("params", [{}, {"page_size": 2}, {"tag": "graphs"}])
+def test_list_items_are_the_serializers_output(author, anonymous_client, params):
+    from apps.articles.serializers import ArticleListItemOutputSerializer
+
+    for _ in range(3):
+        published_article(author=author, tags=["graphs", "linear algebra"])
+
+    results = anonymous_client.get(ARTICLES, params).json()["results"]
+
+    assert results == ArticleListItemOutputSerializer(results, many=True).data
+    assert [list(item) for item in results] == [
+        list(ArticleListItemOutputSerializer().fields) for _ in results
+    ]
