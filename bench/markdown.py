@@ -166,7 +166,7 @@ def _reindex_block(reindex: dict[str, Any] | None) -> str:
         return "Not measured yet: the search scenarios rebuild the index before they run."
     rows = [
         f"| {entry['type']} | {entry['documents']:,} | {entry['seconds']:.1f} | "
-        f"{entry['documents_per_second'] or 0:,} |"
+        f"{entry['documents_per_second']:,} |"
         for entry in reindex["types"]
     ]
     head = "| Type | Documents | Seconds | Documents/s |\n|---|--:|--:|--:|"
