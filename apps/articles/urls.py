@@ -1,6 +1,6 @@
 """v1 paths of articles (DESIGN.md §4), including the tag page's article list."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, URLResolver
 from rest_framework.routers import SimpleRouter
 
 from apps.articles.apis import ArticleViewSet, MyArticleViewSet, TagArticleViewSet
@@ -13,9 +13,9 @@ router.register("me/articles", MyArticleViewSet, basename="me-articles")
 router.register(r"tags/(?P<name>[^/]+)/articles", TagArticleViewSet, basename="tag-articles")
 
 
-def _with_fast_detail(pattern: URLPattern) -> URLPattern:
+def _with_fast_detail(pattern: URLPattern | URLResolver) -> URLPattern | URLResolver:
     # Same route, same name, same schema: only the callback gains the anonymous fast path.
-    if pattern.name != "articles-detail":
+    if not isinstance(pattern, URLPattern) or pattern.name != "articles-detail":
         return pattern
     return URLPattern(
         pattern.pattern, article_detail(pattern.callback), pattern.default_args, pattern.name
