@@ -131,23 +131,23 @@ def article_viewer_flags(*, user: Any, article_ids: list[int]) -> dict[int, View
     return {article_id: ViewerFlags() for article_id in article_ids}
 
 
+def _engagement_fields(counts: ArticleCounts, flags: ViewerFlags) -> dict[str, Any]:
+    return {
+        "like_count": counts.like_count,
+        "collect_count": counts.collect_count,
+        "read_count": counts.read_count,
+        "comment_count": counts.comment_count,
+        "liked": flags.liked,
+        "collected": flags.collected,
+    }
+
+
 def article_items_decorate(items: list[dict[str, Any]], *, user: Any) -> list[dict[str, Any]]:
     """Copies of ``items`` with counts and the viewer's flags added (two bulk calls)."""
     ids = [item["id"] for item in items]
     counts = article_counts(article_ids=ids)
     flags = article_viewer_flags(user=_signed_in_or_none(user), article_ids=ids)
-    return [
-        {
-            **item,
-            "like_count": counts[item["id"]].like_count,
-            "collect_count": counts[item["id"]].collect_count,
-            "read_count": counts[item["id"]].read_count,
-            "comment_count": counts[item["id"]].comment_count,
-            "liked": flags[item["id"]].liked,
-            "collected": flags[item["id"]].collected,
-        }
-        for item in items
-    ]
+    return [{**item, **_engagement_fields(counts[item["id"]], flags[item["id"]])} for item in items]
 
 
 def _signed_in_or_none(user: Any) -> Any:
@@ -252,15 +252,7 @@ def _per_request_fields(article_id: int, *, author: dict[str, Any], viewer: Any)
         if viewer is not None
         else ViewerFlags()  # all false for anonymous viewers, by that function's contract
     )
-    return {
-        "author": author,
-        "like_count": counts.like_count,
-        "collect_count": counts.collect_count,
-        "read_count": counts.read_count,
-        "comment_count": counts.comment_count,
-        "liked": flags.liked,
-        "collected": flags.collected,
-    }
+    return {"author": author, **_engagement_fields(counts, flags)}
 
 
 def article_get_for_reader(*, article_id: int, user: Any) -> dict[str, Any]:
