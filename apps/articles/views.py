@@ -10,7 +10,9 @@ test holds the two together).
 Everything else goes to the DRF view, which stays the definition of the endpoint (schema, errors):
 credentials of any kind (they may belong to the author of a private article, or be invalid and
 owed a 401), another method, another media type, a query string, and every id the selector does
-not find public, so 404s and 503s are answered by the one exception handler.
+not find public, so 404s are answered by the one exception handler. An error raised by the cached
+read itself (503 when the database fallback is saturated) is answered here in the same envelope,
+without trying the read a second time.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from apps.articles import selectors
+from scholarnet.api.errors import ApplicationError
+from scholarnet.api.views import application_error_response
 
 JSON_ACCEPTS = frozenset({"", "*/*", "application/json"})
 # What the DRF view adds to every response: it answers per Accept, and lists its methods.
@@ -46,7 +50,10 @@ def article_detail(api_view: Callable[..., Any]) -> Callable[..., Any]:
     @csrf_exempt
     def view(request: HttpRequest, pk: str) -> Any:
         if _anonymous_json_get(request):
-            body = selectors.article_public_json(article_id=int(pk))
+            try:
+                body = selectors.article_public_json(article_id=int(pk))
+            except ApplicationError as error:  # the cache's 503 when the database is saturated
+                return application_error_response(error)
             if body is not None:
                 return HttpResponse(body, content_type="application/json", headers=DETAIL_HEADERS)
         return api_view(request, pk=pk)

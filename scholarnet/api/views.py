@@ -6,13 +6,20 @@ import logging
 
 from django.http import HttpRequest, JsonResponse
 
-from scholarnet.api.errors import error_payload
+from scholarnet.api.errors import ApplicationError, error_payload
 
 logger = logging.getLogger(__name__)
 
 
 def _json_error(status: int, detail: str, code: str) -> JsonResponse:
     return JsonResponse(error_payload(detail, code), status=status)
+
+
+def application_error_response(error: ApplicationError) -> JsonResponse:
+    """The envelope for an ApplicationError raised outside DRF (plain views, middleware)."""
+    return JsonResponse(
+        error_payload(error.detail, error.code, error.extra), status=error.status_code
+    )
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:

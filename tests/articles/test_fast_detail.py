@@ -147,3 +147,24 @@ def test_the_cached_fields_come_in_the_serializers_order():
     fields = tuple(ArticleDetailOutputSerializer().fields)
 
     assert fields == DETAIL_OWN_FIELDS + DETAIL_PER_REQUEST_FIELDS
+
+
+def test_a_saturated_cache_fallback_is_a_503_in_the_envelope(author, monkeypatch, api_view_calls):
+    from scholarnet.api.errors import ServiceUnavailable
+    from scholarnet.cache import two_level_cache
+
+    article = published_article(author=author)
+
+    def saturated(*args, **kwargs):
+        raise ServiceUnavailable("Too many requests are waiting for the database.")
+
+    monkeypatch.setattr(two_level_cache, "get_or_load", saturated)
+    response = Client().get(f"{ARTICLES}/{article.pk}")
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "detail": "Too many requests are waiting for the database.",
+        "code": "service_unavailable",
+        "extra": {},
+    }
+    assert api_view_calls == []  # answered at once, not read a second time
