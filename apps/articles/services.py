@@ -355,6 +355,12 @@ def _locked_live(article_id: int) -> PublishedArticle:
     return live
 
 
+def _take_down_save(live: PublishedArticle, *, at: Any, reason: str, by: Any) -> None:
+    live.taken_down_at, live.take_down_reason, live.taken_down_by = at, reason, by
+    live.updated_at = timezone.now()
+    live.save(update_fields=["taken_down_at", "take_down_reason", "taken_down_by", "updated_at"])
+
+
 def article_take_down(*, article_id: int, moderator: Any, reason: str) -> PublishedArticle:
     """Hide a live article from readers and search, recording why and by whom.
 
@@ -366,13 +372,7 @@ def article_take_down(*, article_id: int, moderator: Any, reason: str) -> Publis
     with transaction.atomic():
         live = _locked_live(article_id)
         was_public = live.is_public
-        live.taken_down_at = live.taken_down_at or timezone.now()
-        live.take_down_reason = reason
-        live.taken_down_by = moderator
-        live.updated_at = timezone.now()
-        live.save(
-            update_fields=["taken_down_at", "take_down_reason", "taken_down_by", "updated_at"]
-        )
+        _take_down_save(live, at=live.taken_down_at or timezone.now(), reason=reason, by=moderator)
         if was_public:
             _event(
                 "article.withdrawn",
@@ -393,13 +393,7 @@ def article_restore(*, article_id: int, moderator: Any) -> PublishedArticle:
         live = _locked_live(article_id)
         if live.taken_down_at is None:
             return live
-        live.taken_down_at = None
-        live.take_down_reason = ""
-        live.taken_down_by = None
-        live.updated_at = timezone.now()
-        live.save(
-            update_fields=["taken_down_at", "take_down_reason", "taken_down_by", "updated_at"]
-        )
+        _take_down_save(live, at=None, reason="", by=None)
         if live.is_public:
             _event(
                 "article.published",
