@@ -56,6 +56,8 @@ LOCAL_APPS = [
     "apps.tags",
     "apps.articles",
     "apps.search",
+    "apps.interactions",
+    "apps.ranking",
     "bench",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + KERNEL_APPS + LOCAL_APPS

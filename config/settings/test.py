@@ -27,8 +27,9 @@ def _redis_url_for_tests(url: str, db: int) -> str:
 
 
 # One Redis database per xdist worker (gw0, gw1 …), so parallel workers never see each other.
+# TEST_REDIS_DB_BASE moves the whole range, for two suites sharing one Redis server.
 _WORKER = env.str("PYTEST_XDIST_WORKER", default="gw0")
-TEST_REDIS_DB = 8 + int(_WORKER.removeprefix("gw") or 0)
+TEST_REDIS_DB = env.int("TEST_REDIS_DB_BASE", default=8) + int(_WORKER.removeprefix("gw") or 0)
 if EMBEDDED_REDIS:
     # Every test process owns its embedded server, so parallel runs never flush each other.
     EMBEDDED_REDIS_SOCKET = VAR_DIR / "test" / f"redis-{os.getpid()}.sock"
