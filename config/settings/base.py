@@ -213,12 +213,20 @@ EVENTS_RELAY_INTERVAL = env.float("EVENTS_RELAY_INTERVAL", default=1.0)
 # Sent outbox rows and idempotency records are pruned after these many days.
 EVENTS_OUTBOX_RETENTION_DAYS = env.int("EVENTS_OUTBOX_RETENTION_DAYS", default=7)
 EVENTS_PROCESSED_RETENTION_DAYS = env.int("EVENTS_PROCESSED_RETENTION_DAYS", default=30)
-CELERY_BEAT_SCHEDULE["events-relay-outbox"] = {
-    "task": "scholarnet.events.tasks.relay_outbox",
-    "schedule": EVENTS_RELAY_BEAT_SECONDS,
-    # A run queued behind a busy worker is useless once the next one is due.
-    "options": {"expires": EVENTS_RELAY_BEAT_SECONDS},
-}
+# Exactly one relay path per deployment: "beat" (Celery nudges + beat, the default) or "loop"
+# (`manage.py relay_outbox --loop` processes; the beat entry and the nudges are then off).
+EVENTS_RELAY_MODE = env.str("EVENTS_RELAY_MODE", default="beat")
+if EVENTS_RELAY_MODE not in {"beat", "loop"}:
+    raise ValueError(f"EVENTS_RELAY_MODE is 'beat' or 'loop', not {EVENTS_RELAY_MODE!r}")
+# /readyz fails when outbox rows wait longer than this and no relay delivered for as long (0: off).
+EVENTS_RELAY_READINESS_AFTER = env.float("EVENTS_RELAY_READINESS_AFTER", default=120.0)
+if EVENTS_RELAY_MODE == "beat":
+    CELERY_BEAT_SCHEDULE["events-relay-outbox"] = {
+        "task": "scholarnet.events.tasks.relay_outbox",
+        "schedule": EVENTS_RELAY_BEAT_SECONDS,
+        # A run queued behind a busy worker is useless once the next one is due.
+        "options": {"expires": EVENTS_RELAY_BEAT_SECONDS},
+    }
 CELERY_BEAT_SCHEDULE["events-prune"] = {
     "task": "scholarnet.events.tasks.prune_events",
     "schedule": timedelta(hours=1),

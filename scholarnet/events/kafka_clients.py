@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import functools
+import logging
 import threading
 from collections.abc import Iterable
 
 from django.conf import settings
 from kafka import KafkaConsumer, KafkaProducer
+
+logger = logging.getLogger(__name__)
 
 # Every wait of a send stays well under the relay's claim timeout (30 s by default): a send
 # that is still blocked when the claim expires would race a second relay sending the same rows.
@@ -19,7 +21,12 @@ MAX_BLOCK_MS = 10_000
 SESSION_TIMEOUT_MS = 6_000
 HEARTBEAT_INTERVAL_MS = 2_000
 
+# How long closing a failed producer may wait for its in-flight requests; its unacknowledged
+# records are failed either way, and their rows stay unsent for the next relay run.
+CLOSE_TIMEOUT_SECONDS = 1.0
+
 _producer_lock = threading.Lock()
+_producers: dict[tuple[str, ...], KafkaProducer] = {}
 
 
 def bootstrap_servers() -> list[str]:
@@ -30,13 +37,36 @@ def bootstrap_servers() -> list[str]:
 
 
 def shared_producer() -> KafkaProducer:
-    """One producer per process and broker list: it is thread-safe and costly to start."""
+    """One producer per process and broker list: it is thread-safe and costly to start.
+
+    It lives until ``discard_producer`` drops it; the next call then builds a new one.
+    """
+    servers = tuple(bootstrap_servers())
     with _producer_lock:
-        return _producer(tuple(bootstrap_servers()))
+        producer = _producers.get(servers)
+        if producer is None:
+            producer = _producers[servers] = _new_producer(servers)
+        return producer
 
 
-@functools.cache
-def _producer(servers: tuple[str, ...]) -> KafkaProducer:
+def discard_producer(producer: KafkaProducer) -> None:
+    """Close a producer that failed a send and forget it, so the next send starts afresh.
+
+    An idempotent producer whose broker lost its state (a restart of a broker without durable
+    storage) answers every later send with a sequence or producer-id error and, once in that
+    fatal state, aborts every batch for good. A new producer asks for a new producer id.
+    """
+    with _producer_lock:
+        for servers, cached in list(_producers.items()):
+            if cached is producer:
+                del _producers[servers]
+    try:
+        producer.close(timeout=CLOSE_TIMEOUT_SECONDS)
+    except Exception:
+        logger.warning("closing a failed kafka producer failed", exc_info=True)
+
+
+def _new_producer(servers: tuple[str, ...]) -> KafkaProducer:
     # acks=all + idempotence: a send is acknowledged only when every in-sync replica has it,
     # and the producer's own retries cannot duplicate or reorder records within a partition.
     return KafkaProducer(

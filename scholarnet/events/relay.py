@@ -28,11 +28,12 @@ from django.utils import timezone
 from scholarnet.events.envelope import Event
 from scholarnet.events.metrics import events_relay_failures, events_relayed
 from scholarnet.events.models import OutboxEvent
+from scholarnet.events.relay_health import relay_record_failure, relay_record_success
 from scholarnet.events.transports import Transport, get_transport
 
 logger = logging.getLogger(__name__)
 
-MAX_ERROR_BACKOFF_SECONDS = 30.0
+MAX_ERROR_BACKOFF_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,25 +42,46 @@ class Claim:
     rows: list[OutboxEvent]
 
 
+@dataclass(frozen=True, slots=True)
+class RelayRun:
+    claimed: int
+    delivered: int
+
+    @property
+    def failed(self) -> bool:
+        return self.delivered < self.claimed
+
+
 def relay_once(
     *, batch_size: int | None = None, transport: Transport | None = None, using: str = "default"
 ) -> int:
     """Claim, send and mark one batch; returns how many events were delivered."""
+    return relay_batch(batch_size=batch_size, transport=transport, using=using).delivered
+
+
+def relay_batch(
+    *, batch_size: int | None = None, transport: Transport | None = None, using: str = "default"
+) -> RelayRun:
+    """One batch: claim, send, mark what the transport delivered, release the rest."""
     claim = claim_batch(batch_size=batch_size or settings.EVENTS_RELAY_BATCH_SIZE, using=using)
     if not claim.rows:
-        return 0
+        return RelayRun(claimed=0, delivered=0)
     events = [Event.from_outbox(row) for row in claim.rows]
     try:
         delivered = set((transport or get_transport()).send(events))
     except Exception as error:
         release(claim, ids=[row.pk for row in claim.rows], error=repr(error), using=using)
+        relay_record_failure()
         raise
     mark_sent(ids=[row.pk for row in claim.rows if row.event_id in delivered], using=using)
     failed = [row for row in claim.rows if row.event_id not in delivered]
     if failed:
         release(claim, ids=[row.pk for row in failed], error="not delivered", using=using)
+        relay_record_failure()
+    else:
+        relay_record_success()
     _count(claim.rows, delivered)
-    return len(delivered)
+    return RelayRun(claimed=len(claim.rows), delivered=len(delivered))
 
 
 def claim_batch(*, batch_size: int, using: str = "default") -> Claim:
@@ -142,20 +164,26 @@ def _count(rows: list[OutboxEvent], delivered: set[uuid.UUID]) -> None:
 def relay_forever(
     *, stop: threading.Event, batch_size: int | None = None, interval: float | None = None
 ) -> None:
-    """Relay until ``stop`` is set: full batches back to back, then a pause when idle."""
+    """Relay until ``stop`` is set: full batches back to back, then a pause when idle.
+
+    A run that raised or left rows undelivered backs off exponentially (capped), so a broker
+    outage costs one attempt every few seconds, not a tight loop of failing sends.
+    """
     batch_size = batch_size or settings.EVENTS_RELAY_BATCH_SIZE
     interval = settings.EVENTS_RELAY_INTERVAL if interval is None else interval
     failures = 0
     while not stop.is_set():
         try:
-            sent = relay_once(batch_size=batch_size)
+            run = relay_batch(batch_size=batch_size)
         except Exception:
+            run = None
+            logger.exception("relay run failed", extra={"consecutive_failures": failures + 1})
+        if run is None or run.failed:
             failures += 1
-            logger.exception("relay run failed", extra={"consecutive_failures": failures})
             close_old_connections()
             stop.wait(min(interval * 2**failures, MAX_ERROR_BACKOFF_SECONDS))
             continue
         failures = 0
-        if sent < batch_size:
+        if run.claimed < batch_size:
             close_old_connections()
             stop.wait(interval)

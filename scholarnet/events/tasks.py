@@ -1,5 +1,5 @@
-"""Celery tasks: the relay for embedded mode (nudged after each commit, and on beat as the
-safety net) and the pruning of old outbox and idempotency rows."""
+"""Celery tasks: the relay of ``EVENTS_RELAY_MODE=beat`` (nudged after each commit, and on beat
+as the safety net) and the pruning of old outbox and idempotency rows."""
 
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ def nudge_relay() -> None:
     queues a new run; one committed before it is in the run's claim. If Redis or the broker is
     down the event still goes out on the next beat run.
     """
+    if settings.EVENTS_RELAY_MODE != "beat":
+        return  # the relay_outbox --loop processes pick the event up on their own
     try:
         if cache.add(NUDGE_KEY, 1, timeout=settings.EVENTS_RELAY_CLAIM_TIMEOUT):
             relay_outbox.delay()
@@ -40,7 +42,13 @@ def nudge_relay() -> None:
 
 @shared_task(ignore_result=True)
 def relay_outbox() -> int:
-    """Drain the outbox: full batches back to back, up to a bound so one task stays short."""
+    """Drain the outbox: full batches back to back, up to a bound so one task stays short.
+
+    Only in ``EVENTS_RELAY_MODE=beat``: in ``loop`` mode a run still queued from before a
+    switch does nothing, so one relay path runs per deployment.
+    """
+    if settings.EVENTS_RELAY_MODE != "beat":
+        return 0
     cache.delete(NUDGE_KEY)
     batch_size = settings.EVENTS_RELAY_BATCH_SIZE
     total = 0

@@ -1,23 +1,24 @@
 """Where the relay hands events: Kafka in services mode, in-process handlers in embedded mode.
 
 A transport's ``send`` returns the ids of the events it delivered. The relay marks exactly
-those rows sent; the others keep their claim until it expires and are retried then.
+those rows sent and releases the others, which the next run retries.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from django.conf import settings
 from kafka import KafkaProducer
-from kafka.errors import KafkaError, KafkaTimeoutError
+from kafka.errors import KafkaError
 
 from scholarnet.events.delivery import DatabaseDeadLetters, DeadLetterSink, deliver
 from scholarnet.events.envelope import Event, encode
-from scholarnet.events.kafka_clients import shared_producer
+from scholarnet.events.kafka_clients import discard_producer, shared_producer
 from scholarnet.events.registry import Registry, registry
 from scholarnet.events.topics import topic_for
 
@@ -65,21 +66,30 @@ class KafkaTransport:
     """Services mode: one record per event on the topic of its type, keyed by the event key.
 
     The key puts all of one article's events on one partition, where Kafka keeps their order.
-    A row counts as delivered only when its future resolved after ``flush``, i.e. acks=all.
+    An event counts as delivered only when the broker acknowledged *its* record (acks=all):
+    each record's own future is waited on, so a batch the producer gave up on is never taken
+    for sent. After any failure the producer is closed and rebuilt for the next run, because an
+    idempotent producer may be stuck in a fatal state (its broker lost its producer state) in
+    which it fails every later send; the rows it did not deliver stay unsent.
     """
 
     def send(self, events: Sequence[Event]) -> list[uuid.UUID]:
         producer = shared_producer()
-        futures = self._send_in_order(producer, events)
-        try:
-            producer.flush(timeout=SEND_TIMEOUT_SECONDS)
-        except KafkaTimeoutError:
-            logger.warning("kafka flush timed out; unacknowledged events will be retried")
-        return [event.event_id for event, future in futures if self._acknowledged(event, future)]
+        futures, all_sent = self._send_in_order(producer, events)
+        deadline = time.monotonic() + SEND_TIMEOUT_SECONDS
+        delivered = [
+            event.event_id
+            for event, future in futures
+            if self._acknowledged(event, future, timeout=max(0.0, deadline - time.monotonic()))
+        ]
+        if not all_sent or len(delivered) < len(futures):
+            discard_producer(producer)
+        return delivered
 
     def _send_in_order(
         self, producer: KafkaProducer, events: Sequence[Event]
-    ) -> list[tuple[Event, FutureRecordMetadata]]:
+    ) -> tuple[list[tuple[Event, FutureRecordMetadata]], bool]:
+        """Hand every event to the producer; the futures, and whether all were handed over."""
         futures = []
         for event in events:
             try:
@@ -90,18 +100,18 @@ class KafkaTransport:
                     headers=_headers(event),
                 )
             except KafkaError:
-                # The broker is unreachable (no metadata within max_block_ms). Stop here: the
-                # rest would wait just as long, and sending later events of a key before this
-                # one would break the key's order.
+                # The broker is unreachable (no metadata within max_block_ms) or the producer
+                # is in a fatal state. Stop here: the rest would fail just the same, and
+                # sending later events of a key before this one would break the key's order.
                 logger.exception("kafka send failed", extra={"event_id": str(event.event_id)})
-                break
+                return futures, False
             futures.append((event, future))
-        return futures
+        return futures, True
 
     @staticmethod
-    def _acknowledged(event: Event, future: FutureRecordMetadata) -> bool:
+    def _acknowledged(event: Event, future: FutureRecordMetadata, *, timeout: float) -> bool:
         try:
-            future.get(timeout=0)
+            future.get(timeout=timeout)
         except KafkaError:
             logger.exception("kafka did not acknowledge", extra={"event_id": str(event.event_id)})
             return False

@@ -105,7 +105,15 @@ def readiness_checks() -> dict[str, Check]:
     }
     if settings.EVENTS_TRANSPORT == "kafka":
         checks["kafka"] = check_kafka
+        # Outbox rows waiting while no relay delivers (a broker it cannot write to, no relay).
+        checks["events_relay"] = check_events_relay
     return checks
+
+
+def check_events_relay() -> str:
+    from scholarnet.events.relay_health import check_relay
+
+    return check_relay()
 
 
 def run_checks(checks: dict[str, Check], *, timeout: float) -> dict[str, str]:

@@ -93,7 +93,10 @@ def test_relay_outbox_command_sends_one_batch(db, register_handler):
     assert handler.applied_ids() == [row.event_id for row in rows[:2]]
 
 
-def test_relay_outbox_loop_stops_between_batches_on_sigterm(transactional_db, register_handler):
+def test_relay_outbox_loop_stops_between_batches_on_sigterm(
+    transactional_db, settings, register_handler
+):
+    settings.EVENTS_RELAY_MODE = "loop"
     handler = register_handler(topics=["article.read"])
     rows = [publish_committed("article.read", {"n": n}) for n in range(3)]
     handler.on_apply = lambda event: os.kill(os.getpid(), signal.SIGTERM)

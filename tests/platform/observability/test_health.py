@@ -175,6 +175,7 @@ def test_readyz_checks_kafka_with_the_kafka_transport(client, settings, listenin
         "redis": "ok",
         "broker": "skipped",
         "kafka": "ok",
+        "events_relay": "ok",
     }
 
 

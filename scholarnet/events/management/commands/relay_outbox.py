@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from scholarnet.events.relay import relay_forever, relay_once
 from scholarnet.events.signals import stop_on_signals
@@ -26,6 +27,13 @@ class Command(BaseCommand):
             sent = relay_once(batch_size=batch_size)
             self.stdout.write(f"relayed {sent} event(s)")
             return
+        if settings.EVENTS_RELAY_MODE != "loop":
+            # Exactly one relay path per deployment: with beat relaying too, two paths would
+            # compete for the same rows and the operator could not tell which one is stuck.
+            raise CommandError(
+                "relay_outbox --loop runs only with EVENTS_RELAY_MODE=loop "
+                f"(now {settings.EVENTS_RELAY_MODE!r}; beat relays in that mode)"
+            )
         stop = threading.Event()
         self.stdout.write("relaying; stop with SIGTERM or Ctrl-C")
         # The loop ends between batches, never between sending a batch and marking it sent.
