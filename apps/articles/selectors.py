@@ -18,7 +18,6 @@ The search contract (``article_search_document`` and friends) lives in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -34,6 +33,13 @@ from apps.articles.models import (
     PublishedArticleTag,
 )
 from apps.articles.pagination import author_first_page_cursor, public_first_page_cursor
+from apps.articles.providers import (
+    ArticleCounts,
+    ViewerFlags,
+    counts_get,
+    flags_get,
+    local_counts,
+)
 from apps.articles.search_documents import (
     article_public_ids,
     article_search_document,
@@ -100,35 +106,20 @@ _DRAFT_LIST_FIELDS = (
 # --- counts and per-viewer flags ---------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class ArticleCounts:
-    like_count: int = 0
-    collect_count: int = 0
-    read_count: int = 0
-    comment_count: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class ViewerFlags:
-    liked: bool = False
-    collected: bool = False
-
-
 def article_counts(*, article_ids: list[int]) -> dict[int, ArticleCounts]:
     """Like, collect, read and comment counts per article, in one read for all of them.
 
-    Zeros until the interactions and comments apps exist; they replace this function's body
-    with their bulk reads (counters are not part of any cached article, so nothing else moves).
+    Answered by the apps registered in ``apps.articles.providers`` (one bulk call each); zero
+    for a field no app provides. Counters are not part of any cached article.
     """
-    return {article_id: ArticleCounts() for article_id in article_ids}
+    return counts_get(article_ids=article_ids)
 
 
 def article_viewer_flags(*, user: Any, article_ids: list[int]) -> dict[int, ViewerFlags]:
-    """Whether the viewer liked / collected each article; all false for anonymous viewers.
-
-    False until the interactions app exists and answers here in one read.
-    """
-    return {article_id: ViewerFlags() for article_id in article_ids}
+    """Whether the viewer liked / collected each article; all false for anonymous viewers."""
+    if user is None or not user.is_authenticated:
+        return {article_id: ViewerFlags() for article_id in article_ids}
+    return flags_get(user_id=user.pk, article_ids=article_ids)
 
 
 def _engagement_fields(counts: ArticleCounts, flags: ViewerFlags) -> dict[str, Any]:
@@ -246,12 +237,13 @@ def _author_profile(author_id: int) -> dict[str, Any]:
 
 def _per_request_fields(article_id: int, *, author: dict[str, Any], viewer: Any) -> dict[str, Any]:
     """DETAIL_PER_REQUEST_FIELDS of one article, as :func:`article_items_decorate` adds them."""
-    counts = article_counts(article_ids=[article_id])[article_id]
-    flags = (
-        article_viewer_flags(user=viewer, article_ids=[article_id])[article_id]
-        if viewer is not None
-        else ViewerFlags()  # all false for anonymous viewers, by that function's contract
-    )
+    if viewer is None:
+        # Anonymous readers get counts from this process's short-lived copy (a few seconds old
+        # at most) and no flags: the fast path stays free of per-request Redis round trips.
+        counts, flags = local_counts.get(article_id), ViewerFlags()
+    else:
+        counts = article_counts(article_ids=[article_id])[article_id]
+        flags = article_viewer_flags(user=viewer, article_ids=[article_id])[article_id]
     return {"author": author, **_engagement_fields(counts, flags)}
 
 

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.articles.errors import ArticleNotFound, ArticleNotPublished, ContentTooLarge
+from apps.articles.events import ARTICLE_EVENTS
 from apps.articles.models import (
     ABSTRACT_MAX_LENGTH,
     Article,
@@ -46,7 +47,7 @@ from apps.tags.selectors import tag_names_for_resources
 from apps.tags.services import tag_bindings_clear, tag_bindings_replace
 from scholarnet.api.errors import ValidationFailed
 from scholarnet.cache import invalidate_many_on_commit
-from scholarnet.events import publish
+from scholarnet.events.payloads import publish_event
 from scholarnet.observability.metrics import counter
 
 logger = logging.getLogger(__name__)
@@ -125,9 +126,11 @@ def _caches_invalidate(*, article_id: int, author_id: int, live: bool = False) -
     invalidate_many_on_commit(keys)
 
 
-def _event(event_type: str, *, article_id: int, author_id: int, status: str, **extra: Any) -> None:
-    payload = {"article_id": article_id, "author_id": author_id, "status": status, **extra}
-    publish(event_type, payload, key=f"article:{article_id}")
+def _event(
+    event_type: str, *, article_id: int, author_id: int, status: str, reason: str = ""
+) -> None:
+    event = ARTICLE_EVENTS[event_type]
+    publish_event(event(article_id=article_id, author_id=author_id, status=status, reason=reason))
 
 
 # --- drafts -------------------------------------------------------------------------------------

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import logging
 
+from apps.articles.events import ARTICLE_EVENTS
 from apps.search import services
 from apps.search.documents import InvalidDocument
+from apps.search.events import SearchDocumentChanged
+from apps.users.events import UserChanged
 from scholarnet.events import Event, consumer
 
 logger = logging.getLogger(__name__)
@@ -23,25 +26,26 @@ GROUP = "search"
 @consumer(group=GROUP, topics=["article.published", "article.withdrawn"], idempotent=False)
 def index_article(event: Event) -> None:
     # Both types mean "this article changed": the database says whether it is public now.
-    services.search_article_sync(article_id=int(event.payload["article_id"]))
+    changed = ARTICLE_EVENTS[event.type].from_event(event)
+    services.search_article_sync(article_id=int(changed.article_id))
 
 
 @consumer(group=GROUP, topics=["user.changed"], idempotent=False)
 def index_user(event: Event) -> None:
-    services.search_user_sync(user_id=int(event.payload["user_id"]))
+    services.search_user_sync(user_id=int(UserChanged.from_event(event).user_id))
 
 
 @consumer(group=GROUP, topics=["search.any"], idempotent=False)
 def index_any(event: Event) -> None:
-    payload = event.payload
     try:
+        document = SearchDocumentChanged.from_event(event)
         services.search_document_apply(
-            doc_type=str(payload.get("doc_type", "")),
-            doc_id=payload.get("doc_id"),
-            op=str(payload.get("op", "")),
-            fields=payload.get("fields"),
+            doc_type=str(document.doc_type),
+            doc_id=document.doc_id,
+            op=str(document.op),
+            fields=document.fields,
         )
-    except InvalidDocument:
+    except (InvalidDocument, TypeError):  # TypeError: a required field is missing
         # A malformed document fails the same way on every retry; drop it loudly instead of
         # stalling the group for the retry backoff.
         logger.exception("search.any event rejected", extra={"event_id": str(event.event_id)})

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 
+from apps.search.events import SearchDocumentChanged
 from apps.tags.models import OFFICIAL_OWNER_KEY, Tag, TagBinding
 from apps.tags.names import TagName, TagNameInvalid, tag_name_parse, tag_names_parse
 from apps.tags.selectors import tag_search_document
 from scholarnet.api.errors import ValidationFailed
-from scholarnet.events import publish
+from scholarnet.events.payloads import publish_event
 
 if TYPE_CHECKING:
     from apps.users.models import User
@@ -28,7 +29,7 @@ __all__ = [
 
 
 def _tag_published(tag: Tag, *, op: str) -> None:
-    publish("search.any", tag_search_document(tag=tag, op=op), key=f"tag:{tag.pk}")
+    publish_event(SearchDocumentChanged(**tag_search_document(tag=tag, op=op)))
 
 
 def _tag_create_race_safe(*, owner: User | None, name: TagName) -> Tag:

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.users.models import User, UserSession
+from apps.users.providers import user_follow_counts_providers
 from scholarnet.api.errors import NotFound
 from scholarnet.cache import two_level_cache
 
@@ -23,10 +24,12 @@ class FollowCounts:
 def user_follow_counts(*, user_ids: list[int]) -> dict[int, FollowCounts]:
     """Follower and followee counts per user, in one read for all of them.
 
-    Zero until the follows app exists; it will answer here. The counts are part of the cached
-    public profile, so whatever changes them must call ``user_profile_cache_invalidate``.
+    Answered by the app registered in ``apps.users.providers`` (follows); zero without it. The
+    counts are part of the cached public profile, so whatever changes them must call
+    ``user_profile_cache_invalidate``.
     """
-    return {user_id: FollowCounts() for user_id in user_ids}
+    rows = user_follow_counts_providers.collect(user_ids)
+    return {user_id: FollowCounts(**values) for user_id, values in rows.items()}
 
 
 def profile_cache_key(user_id: int) -> str:

@@ -17,6 +17,7 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 
 from apps.users.errors import EmailTaken, InvalidCredentials, SessionRevokeUnavailable
+from apps.users.events import UserChanged
 from apps.users.models import User, normalize_email
 from apps.users.selectors import profile_cache_key
 from apps.users.sessions import (
@@ -29,7 +30,7 @@ from apps.users.sessions import (
 )
 from scholarnet.api.errors import ValidationFailed
 from scholarnet.cache import invalidate_on_commit
-from scholarnet.events import publish
+from scholarnet.events.payloads import publish_event
 
 logger = logging.getLogger(__name__)
 
@@ -61,17 +62,15 @@ def user_profile_cache_invalidate(*, user_id: int) -> None:
 
 def _user_changed(user: User, *, change: str) -> None:
     # Public fields only: consumers (search, feeds) must never receive email or phone.
-    publish(
-        "user.changed",
-        {
-            "user_id": user.pk,
-            "change": change,
-            "nickname": user.nickname,
-            "avatar_url": user.avatar_url,
-            "about": user.about,
-            "is_active": user.is_active,
-        },
-        key=f"user:{user.pk}",
+    publish_event(
+        UserChanged(
+            user_id=user.pk,
+            change=change,
+            nickname=user.nickname,
+            avatar_url=user.avatar_url,
+            about=user.about,
+            is_active=user.is_active,
+        )
     )
     user_profile_cache_invalidate(user_id=user.pk)
 

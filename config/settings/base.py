@@ -66,8 +66,12 @@ SCHOLARNET_BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
 
 MIDDLEWARE = [
     "scholarnet.observability.middleware.RequestIdMiddleware",
+    # Errors under /api/ in the JSON envelope, DEBUG or not (Django's debug pages otherwise).
+    "scholarnet.api.middleware.ApiErrorEnvelopeMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the admin's and /api/docs/'s CSS and JS) from STATIC_ROOT, before the rest.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "scholarnet.ratelimit.middleware.GlobalRateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -191,6 +195,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Beat's record of when each entry last ran; under var/, never in the source tree.
+CELERY_BEAT_SCHEDULE_FILENAME = env.str(
+    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
+)
 
 # --- Events -------------------------------------------------------------------------------------
 
@@ -239,7 +247,7 @@ REST_FRAMEWORK = {
         "scholarnet.api.renderers.OrjsonRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["scholarnet.api.parsers.OrjsonParser"],
     # Bearer JWT or the ssid session cookie, per SCHOLARNET_AUTH_MODE (see Identity below).
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "apps.users.authentication.ScholarNetAuthentication",
@@ -292,7 +300,15 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# collectstatic writes here; WhiteNoise serves it (DEBUG off) under STATIC_URL.
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Deployed settings (single.py, production.py) use these: hashed, compressed names that browsers
+# may cache forever. They need collectstatic's manifest, so development and tests keep the default.
+STATIC_MANIFEST_STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 # --- Observability ------------------------------------------------------------------------------
 
@@ -505,3 +521,16 @@ SEARCH_MAX_PAGE_SIZE = 50
 SEARCH_MAX_OFFSET = env.int("SEARCH_MAX_OFFSET", default=1000)
 SEARCH_REINDEX_BATCH_SIZE = env.int("SEARCH_REINDEX_BATCH_SIZE", default=500)
 SCHOLARNET_RATELIMIT_RATES["search"] = env.str("RATELIMIT_SEARCH", default="120/60s")
+
+# --- Interactions -------------------------------------------------------------------------------
+
+# Per-article counters in the Redis hash interactive:article:<id>, in seconds; the stat rows in
+# the database are the source of truth and refill a missing hash.
+INTERACTIONS_COUNTS_TTL = env.int("INTERACTIONS_COUNTS_TTL", default=900)
+# An anonymous article detail takes its counts from this process's copy, at most this old
+# (seconds; 0 reads them on every request): the hot read then costs no Redis round trip.
+ARTICLE_COUNTS_LOCAL_TTL = env.float("ARTICLE_COUNTS_LOCAL_TTL", default=2.0)
+# Likes / unlikes and collects / uncollects per signed-in user ("like" is declared above).
+SCHOLARNET_RATELIMIT_RATES["collect"] = env.str("RATELIMIT_COLLECT", default="60/60s")
+# The default collection folder's name, for a user's first collect.
+INTERACTIONS_DEFAULT_FOLDER_NAME = env.str("INTERACTIONS_DEFAULT_FOLDER_NAME", default="Default")
