@@ -47,6 +47,31 @@ class ValidationFailed(ApplicationError):
         super().__init__(detail, code=code, extra={"fields": fields} if fields else None)
 
 
+class TooManyFields(ApplicationError):
+    status_code = 400
+    code = "too_many_fields"
+    default_detail = "The request has too many query or form parameters."
+
+
+class TooManyFiles(ApplicationError):
+    status_code = 400
+    code = "too_many_files"
+    default_detail = "The request has too many uploaded files."
+
+
+class RequestTooLarge(ApplicationError):
+    # 400 as Django answers it: the body is refused before any view could name a field.
+    status_code = 400
+    code = "request_too_large"
+    default_detail = "The request body is larger than the server accepts."
+
+
+class InvalidHost(ApplicationError):
+    status_code = 400
+    code = "invalid_host"
+    default_detail = "The Host header is not valid for this server."
+
+
 class InvalidCursor(ApplicationError):
     status_code = 400
     code = "invalid_cursor"

@@ -12,6 +12,13 @@ import logging
 import math
 from typing import Any
 
+from django.core.exceptions import (
+    DisallowedHost,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -20,11 +27,28 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import set_rollback
 
-from scholarnet.api.errors import ApplicationError, RateLimited, error_payload
+from scholarnet.api.errors import (
+    ApplicationError,
+    InvalidHost,
+    RateLimited,
+    RequestTooLarge,
+    TooManyFields,
+    TooManyFiles,
+    error_payload,
+)
 
 __all__ = ["error_payload", "error_response", "exception_handler"]
 
 logger = logging.getLogger(__name__)
+
+# Django raises these while it reads the request (query string, body, Host header): the client's
+# fault, so a 400 in the envelope rather than the 500 of an unexpected exception.
+_SUSPICIOUS_REQUESTS: tuple[tuple[type[SuspiciousOperation], type[ApplicationError]], ...] = (
+    (TooManyFieldsSent, TooManyFields),
+    (TooManyFilesSent, TooManyFiles),
+    (RequestDataTooBig, RequestTooLarge),
+    (DisallowedHost, InvalidHost),
+)
 
 
 def error_response(
@@ -40,11 +64,23 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     return _render(exc, context)
 
 
+def application_error_for(exc: SuspiciousOperation) -> ApplicationError:
+    """The client error standing for one of Django's refusals to read a request."""
+    for django_error, error in _SUSPICIOUS_REQUESTS:
+        if isinstance(exc, django_error):
+            return error()
+    return ApplicationError("The request could not be processed.", code="bad_request")
+
+
 def _render(exc: Exception, context: dict[str, Any]) -> Response:
+    if isinstance(exc, SuspiciousOperation):
+        exc = application_error_for(exc)
     if isinstance(exc, ApplicationError):
         response = error_response(exc.status_code, exc.detail, exc.code, exc.extra)
-        if isinstance(exc, RateLimited):
-            response["Retry-After"] = str(exc.retry_after)
+        # 429s always say when to come back; a 503 does when it knows (an outage's cool-down).
+        retry_after = getattr(exc, "retry_after", None)
+        if isinstance(exc, RateLimited) or retry_after is not None:
+            response["Retry-After"] = str(retry_after)
         return response
     if isinstance(exc, Http404):
         return error_response(404, "Not found.", "not_found")
@@ -77,21 +113,33 @@ def _render_api_exception(exc: drf_exceptions.APIException) -> Response:
     return response
 
 
-def _fields(detail: Any) -> dict[str, Any]:
-    """Field name → list of messages; errors not tied to one field go under ``non_field_errors``."""
-    if isinstance(detail, dict):
-        return {str(key): _messages(value) for key, value in detail.items()}
-    return {"non_field_errors": _messages(detail)}
+def _fields(detail: Any) -> dict[str, list[str]]:
+    """Field name → list of messages, the documented ``{name: [string]}`` shape.
+
+    Errors not tied to one field go under ``non_field_errors``. A nested serializer or a list
+    field reports per item (``{"tags": {"0": [...]}}`` or ``[[...], []]``); those are flattened
+    to dotted names (``tags.0``) so every client reads one shape.
+    """
+    if not isinstance(detail, dict):
+        detail = {"non_field_errors": detail}
+    fields: dict[str, list[str]] = {}
+    for key, value in detail.items():
+        _flatten(str(key), value, fields)
+    return fields
 
 
-def _messages(value: Any) -> Any:
+def _flatten(name: str, value: Any, fields: dict[str, list[str]]) -> None:
     if isinstance(value, dict):
-        return {str(key): _messages(item) for key, item in value.items()}
-    if isinstance(value, list):
-        if all(isinstance(item, str) for item in value):
-            return [str(item) for item in value]
-        return [_messages(item) for item in value]
-    return [str(value)]
+        for key, item in value.items():
+            _flatten(f"{name}.{key}", item, fields)
+    elif isinstance(value, list) and not all(isinstance(item, str) for item in value):
+        for index, item in enumerate(value):
+            _flatten(f"{name}.{index}", item, fields)
+    elif isinstance(value, list):
+        if value:  # a valid item of a list of objects reports an empty list: nothing to say
+            fields[name] = [str(item) for item in value]
+    else:
+        fields[name] = [str(value)]
 
 
 def _first_code(exc: drf_exceptions.APIException) -> str:

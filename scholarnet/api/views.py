@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, JsonResponse
 
 from scholarnet.api.errors import ApplicationError, error_payload
+from scholarnet.api.exception_handler import application_error_for
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +25,10 @@ def application_error_response(error: ApplicationError) -> JsonResponse:
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    # Django calls this for a SuspiciousOperation raised outside DRF (a middleware reading an
+    # oversized query string or body): name which one, as the API's own handler does.
+    if isinstance(exception, SuspiciousOperation):
+        return application_error_response(application_error_for(exception))
     return _json_error(400, "Bad request.", "bad_request")
 
 

@@ -7,6 +7,13 @@ this URLConf sees the same 404/500 behaviour as the real site.
 from __future__ import annotations
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import (
+    DisallowedHost,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -128,6 +135,42 @@ class DjangoErrorsView(APIView):
         raise DjangoValidationError({"doi": ["Enter a valid DOI."]})
 
 
+SUSPICIOUS = {
+    "fields": TooManyFieldsSent,
+    "files": TooManyFilesSent,
+    "body": RequestDataTooBig,
+    "host": DisallowedHost,
+    "other": SuspiciousOperation,
+}
+
+
+class SuspiciousView(APIView):
+    """Raises what Django raises while reading a request that is too big or forged."""
+
+    def get(self, request: Request) -> Response:
+        raise SUSPICIOUS[request.query_params["kind"]]("internal reason")
+
+
+def plain_suspicious(request: HttpRequest) -> HttpResponse:
+    raise SUSPICIOUS[request.GET["kind"]]("internal reason")
+
+
+class TagInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=3)
+
+
+class NestedInputSerializer(serializers.Serializer):
+    tags = serializers.ListField(child=serializers.CharField(max_length=3))
+    owner = TagInputSerializer()
+    items = TagInputSerializer(many=True)
+
+
+class NestedView(APIView):
+    def post(self, request: Request) -> Response:
+        NestedInputSerializer(data=request.data).is_valid(raise_exception=True)
+        return Response(status=204)
+
+
 class GroupOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Group
@@ -153,6 +196,11 @@ urlpatterns = [
     path("t/missing", MissingView.as_view()),
     path("t/django-errors", DjangoErrorsView.as_view()),
     path("t/groups", GroupListView.as_view()),
+    path("t/suspicious", SuspiciousView.as_view()),
+    path("t/plain-suspicious", plain_suspicious),
+    path("t/nested", NestedView.as_view()),
+    path("api/t/plain-boom", plain_boom),
+    path("api/t/plain-suspicious", plain_suspicious),
     path("", include("config.urls")),
 ]
 
