@@ -25,6 +25,7 @@ from apps.articles.serializers import (
     ArticleListItemOutputSerializer,
     ArticleMineOutputSerializer,
 )
+from scholarnet.api.params import query_params_data
 from scholarnet.api.schema import error_responses
 
 ARTICLE_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Article id")
@@ -85,7 +86,7 @@ class ArticleViewSet(viewsets.ViewSet):
                 page_size=ArticlePublicPagination.page_size, user=request.user
             )
             return Response(page)
-        filters = ArticleListFilterInputSerializer(data=request.query_params)
+        filters = ArticleListFilterInputSerializer(data=query_params_data(request))
         filters.is_valid(raise_exception=True)
         rows = selectors.article_public_list(
             author_id=filters.validated_data.get("author"), tag=filters.validated_data.get("tag")

@@ -17,6 +17,7 @@ from apps.search.serializers import (
     SearchQueryInputSerializer,
     SearchResultsOutputSerializer,
 )
+from scholarnet.api.params import query_params_data
 from scholarnet.api.schema import error_responses
 from scholarnet.ratelimit.throttles import RedisRateThrottle
 
@@ -50,7 +51,7 @@ class SearchViewSet(viewsets.ViewSet):
         responses={200: SearchResultsOutputSerializer, **error_responses(400, 429, 503)},
     )
     def list(self, request: Request) -> Response:
-        params = SearchQueryInputSerializer(data=request.query_params)
+        params = SearchQueryInputSerializer(data=query_params_data(request))
         params.is_valid(raise_exception=True)
         data = params.validated_data
         found = search_results_list(

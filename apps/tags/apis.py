@@ -16,6 +16,7 @@ from apps.tags import selectors
 from apps.tags.serializers import TagListFilterInputSerializer, TagOutputSerializer
 from scholarnet.api.errors import NotAuthenticated
 from scholarnet.api.pagination import CursorPagination
+from scholarnet.api.params import query_params_data
 from scholarnet.api.schema import error_responses
 
 
@@ -26,7 +27,7 @@ class TagViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     pagination_class = CursorPagination
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        filters = TagListFilterInputSerializer(data=self.request.query_params)
+        filters = TagListFilterInputSerializer(data=query_params_data(self.request))
         filters.is_valid(raise_exception=True)
         if filters.validated_data["mine"] and not self.request.user.is_authenticated:
             raise NotAuthenticated("Sign in to list your own tags.")

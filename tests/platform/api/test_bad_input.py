@@ -236,3 +236,72 @@ def test_a_list_where_an_object_belongs_is_a_non_field_error_of_that_field(clien
             "items.non_field_errors": ['Expected a list of items but got type "str".'],
         }
     }
+
+
+# --- 5. one pagination behaviour: a bad page_size or an empty filter is a 400 ---------------------
+
+PAGE_SIZE_LISTS = [
+    "/api/v1/articles",
+    "/api/v1/tags",
+    "/api/v1/tags/physics/articles",
+    "/api/v1/me/articles",
+    "/api/v1/auth/sessions",
+]
+
+
+@pytest.fixture
+def member_client():
+    from tests.articles.conftest import signed_in_client
+    from tests.users.factories import UserFactory
+
+    return signed_in_client(UserFactory(email="page@example.org"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PAGE_SIZE_LISTS)
+@pytest.mark.parametrize(
+    ("page_size", "message"),
+    [
+        ("abc", "A valid integer is required."),
+        ("null", "A valid integer is required."),
+        ("", "A valid integer is required."),
+        ("1.5", "A valid integer is required."),
+        ("-1", "Ensure this value is greater than or equal to 1."),
+        ("0", "Ensure this value is greater than or equal to 1."),
+        ("101", "Ensure this value is less than or equal to 100."),
+    ],
+)
+def test_a_bad_page_size_is_400_on_every_cursor_list(member_client, path, page_size, message):
+    response = member_client.get(path, {"page_size": page_size})
+
+    assert assert_json_error(response, 400, "invalid") == {
+        "detail": "The request is not valid.",
+        "code": "invalid",
+        "extra": {"fields": {"page_size": [message]}},
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PAGE_SIZE_LISTS)
+def test_a_page_size_in_range_is_honoured(member_client, path):
+    response = member_client.get(path, {"page_size": "100"})
+
+    assert response.status_code == 200
+    assert set(response.json()) == {"results", "next"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/api/v1/articles", "tag"),
+        ("/api/v1/articles", "author"),
+        ("/api/v1/search", "tag"),
+        ("/api/v1/search", "author"),
+    ],
+)
+def test_an_empty_filter_is_400_not_ignored(client, path, name):
+    response = client.get(path, {name: "", "q": "x"} if "search" in path else {name: ""})
+
+    body = assert_json_error(response, 400, "invalid")
+    assert list(body["extra"]["fields"]) == [name]

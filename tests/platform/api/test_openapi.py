@@ -102,6 +102,7 @@ def test_cursor_paginated_list_is_documented_as_results_and_next(test_views_sche
     page_schema = test_views_schema["components"]["schemas"]["PaginatedGroupOutputList"]
 
     assert [parameter["name"] for parameter in get["parameters"]] == ["cursor", "page_size"]
+    assert get["parameters"][1]["schema"] == {"type": "integer", "minimum": 1, "maximum": 100}
     assert page_schema["required"] == ["results", "next"]
     assert page_schema["properties"]["next"]["nullable"] is True
     assert page_schema["properties"]["results"]["items"] == {

@@ -75,19 +75,40 @@ def test_default_page_size_is_20(client):
     assert body["next"] is not None
 
 
-def test_page_size_is_capped_at_100(client):
+def test_page_size_of_100_is_served(client):
     make_groups(105)
 
-    body = page(client, page_size=1000)
+    body = page(client, page_size=100)
 
     assert len(body["results"]) == 100
-    assert names(page(client, page_size=1000, cursor=body["next"])) == [
+    assert names(page(client, page_size=100, cursor=body["next"])) == [
         "g5",
         "g4",
         "g3",
         "g2",
         "g1",
     ]
+
+
+@pytest.mark.parametrize(
+    ("page_size", "message"),
+    [
+        ("1000", "Ensure this value is less than or equal to 100."),
+        ("0", "Ensure this value is greater than or equal to 1."),
+        ("abc", "A valid integer is required."),
+    ],
+)
+def test_a_page_size_out_of_range_is_400_and_names_the_field(client, page_size, message):
+    make_groups(3)
+
+    response = client.get("/t/groups", {"page_size": page_size})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "The request is not valid.",
+        "code": "invalid",
+        "extra": {"fields": {"page_size": [message]}},
+    }
 
 
 def test_empty_list_has_no_next(client):
