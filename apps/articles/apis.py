@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from apps.articles import selectors, services
 from apps.articles.errors import ContentTooLarge
 from apps.articles.pagination import ArticleAuthorPagination, ArticlePublicPagination
+from apps.articles.reads import article_read_emit
 from apps.articles.serializers import (
     ArticleCreateInputSerializer,
     ArticleDetailOutputSerializer,
@@ -105,7 +106,14 @@ class ArticleViewSet(viewsets.ViewSet):
         # The selector returns the serializer's shape, in its field order, with JSON-ready values.
         # Building the serializer per request cost more than the cached read itself, so the
         # hottest endpoint renders the dict as it is (a test pins the bytes to the serializer's).
-        return Response(selectors.article_get_for_reader(article_id=int(pk), user=request.user))
+        body = selectors.article_get_for_reader(article_id=int(pk), user=request.user)
+        article_read_emit(
+            request=request,
+            article_id=body["id"],
+            author_id=body["author"]["id"],
+            user=request.user,
+        )
+        return Response(body)
 
     @extend_schema(
         operation_id="articles_draft_retrieve",

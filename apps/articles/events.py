@@ -50,7 +50,8 @@ class ArticleRead(EventPayload):
 
     TYPE: ClassVar[str] = "article.read"
     article_id: int
-    author_id: int
+    # None from the anonymous fast path: an anonymous reader is never taken for the author.
+    author_id: int | None
     reader: str
 
     def key(self) -> str:

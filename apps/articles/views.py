@@ -25,6 +25,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from apps.articles import selectors
+from apps.articles.reads import article_read_emit
 from scholarnet.api.errors import ApplicationError
 from scholarnet.api.views import application_error_response
 
@@ -55,6 +56,8 @@ def article_detail(api_view: Callable[..., Any]) -> Callable[..., Any]:
             except ApplicationError as error:  # the cache's 503 when the database is saturated
                 return application_error_response(error)
             if body is not None:
+                # An anonymous reader cannot be told to be the author: no author id needed.
+                article_read_emit(request=request, article_id=int(pk), author_id=None)
                 return HttpResponse(body, content_type="application/json", headers=DETAIL_HEADERS)
         return api_view(request, pk=pk)
 

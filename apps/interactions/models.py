@@ -100,6 +100,9 @@ class ArticleReadMark(models.Model):
     day = models.DateField()
     article_id = models.BigIntegerField()
     reader_key = models.CharField(max_length=64)
+    # A random id of the consumer batch that inserted the row: after an INSERT that skips
+    # existing marks, the rows carrying the batch's id are exactly the reads it added.
+    batch = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -107,6 +110,7 @@ class ArticleReadMark(models.Model):
                 fields=["day", "article_id", "reader_key"], name="interactions_read_once_a_day"
             )
         ]
+        indexes = [models.Index(fields=["batch"], name="interactions_read_batch")]
 
     def __str__(self) -> str:
         return f"{self.reader_key} read #{self.article_id} on {self.day}"

@@ -62,7 +62,7 @@ LOCAL_APPS = [
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + KERNEL_APPS + LOCAL_APPS
 # The load-test views under /bench/; only the benchmark runner turns them on.
-SCHOLARNET_BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
+BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
 
 MIDDLEWARE = [
     "scholarnet.observability.middleware.RequestIdMiddleware",
@@ -151,28 +151,24 @@ CACHES = {
 }
 
 # Two-level cache (scholarnet.cache): the process-local tier's size and lifetime bound.
-SCHOLARNET_LOCAL_CACHE_MAX_ENTRIES = env.int("LOCAL_CACHE_MAX_ENTRIES", default=10_000)
-SCHOLARNET_LOCAL_CACHE_TTL = env.int("LOCAL_CACHE_TTL", default=30)
+LOCAL_CACHE_MAX_ENTRIES = env.int("LOCAL_CACHE_MAX_ENTRIES", default=10_000)
+LOCAL_CACHE_TTL = env.int("LOCAL_CACHE_TTL", default=30)
 # How many requests may load from the database at once for one process while Redis is down.
-SCHOLARNET_CACHE_FALLBACK_CONCURRENCY = env.int("CACHE_FALLBACK_CONCURRENCY", default=4)
+CACHE_FALLBACK_CONCURRENCY = env.int("CACHE_FALLBACK_CONCURRENCY", default=4)
 
 # --- Rate limiting ------------------------------------------------------------------------------
 
-SCHOLARNET_RATELIMIT_ENABLED = env.bool("RATELIMIT_ENABLED", default=True)
+RATELIMIT_ENABLED = env.bool("RATELIMIT_ENABLED", default=True)
 # Requests per window per client IP, for every request (the middleware).
-SCHOLARNET_RATELIMIT_GLOBAL = env.str("RATELIMIT_GLOBAL", default="1200/60s")
+RATELIMIT_GLOBAL = env.str("RATELIMIT_GLOBAL", default="1200/60s")
 # When Redis is unreachable: True lets requests through, False answers 503.
-SCHOLARNET_RATELIMIT_FAIL_OPEN = env.bool("RATELIMIT_FAIL_OPEN", default=True)
+RATELIMIT_FAIL_OPEN = env.bool("RATELIMIT_FAIL_OPEN", default=True)
 # How many reverse proxies sit in front of the app; 0 means REMOTE_ADDR is the client.
-SCHOLARNET_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-# Per-action limits: scopes of RedisRateThrottle and check_rate(), counted per user when signed
-# in, else per client IP. Rates read "N/<window>": "5/60s", "10/m", "20/1h".
-SCHOLARNET_RATELIMIT_RATES = {
-    "login": env.str("RATELIMIT_LOGIN", default="5/60s"),
-    "code_send": env.str("RATELIMIT_CODE_SEND", default="10/1h"),
-    "comment": env.str("RATELIMIT_COMMENT", default="10/60s"),
-    "like": env.str("RATELIMIT_LIKE", default="60/60s"),
-}
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Per-action limits are declared by their apps (a RateScope in apps/<app>/rates.py); each one's
+# rate is the setting / environment variable RATELIMIT_<SCOPE>, e.g. RATELIMIT_LOGIN_FAILURES_IP.
+# Rates read "N/<window>": "5/60s", "10/m", "20/1h". Security scopes (sign-in, codes) count in a
+# process-local window while Redis is down; only the others follow RATELIMIT_FAIL_OPEN.
 
 # --- Celery -------------------------------------------------------------------------------------
 
@@ -248,7 +244,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": ["scholarnet.api.parsers.OrjsonParser"],
-    # Bearer JWT or the ssid session cookie, per SCHOLARNET_AUTH_MODE (see Identity below).
+    # Bearer JWT or the ssid session cookie, per AUTH_MODE (see Identity below).
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "apps.users.authentication.ScholarNetAuthentication",
     ],
@@ -342,9 +338,9 @@ LOGGING: dict = {
 
 PROMETHEUS_METRIC_NAMESPACE = "scholarnet"
 # Who may scrape /metrics: addresses or networks ("10.0.0.0/8"); empty allows every client.
-SCHOLARNET_METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
 # /readyz reports a dependency that has not answered within this many seconds as failed.
-SCHOLARNET_READINESS_TIMEOUT = env.float("READINESS_TIMEOUT", default=2.0)
+READINESS_TIMEOUT = env.float("READINESS_TIMEOUT", default=2.0)
 OTEL_EXPORTER_OTLP_ENDPOINT = env.str("OTEL_EXPORTER_OTLP_ENDPOINT", default="")
 OTEL_SERVICE_NAME = env.str("OTEL_SERVICE_NAME", default="scholarnet")
 
@@ -365,8 +361,6 @@ WECHAT_STATE_COOKIE_SECURE = env.bool("WECHAT_STATE_COOKIE_SECURE", default=Fals
 SOCIAL_AUTH_WEIXIN_KEY = WECHAT_APP_ID
 SOCIAL_AUTH_WEIXIN_SECRET = WECHAT_APP_SECRET
 SOCIAL_AUTH_WEIXIN_REQUESTS_TIMEOUT = env.float("WECHAT_REQUESTS_TIMEOUT", default=5.0)
-# WeChat callbacks per client IP; each one may cost two requests to WeChat.
-SCHOLARNET_RATELIMIT_RATES["wechat_login"] = env.str("RATELIMIT_WECHAT_LOGIN", default="10/60s")
 
 # --- Verification codes and SMS -----------------------------------------------------------------
 
@@ -446,13 +440,13 @@ CELERY_BEAT_SCHEDULE["sms-prune"] = {
 
 # How a signed-in client is recognised: "jwt" (access + refresh tokens in the Authorization
 # header) or "cookie" (a Django session in Redis, the ssid cookie, CSRF-checked). One or the other.
-SCHOLARNET_AUTH_MODE = env.str("AUTH_MODE", default="jwt")
+AUTH_MODE = env.str("AUTH_MODE", default="jwt")
 # The JWT signing key. Empty falls back to SECRET_KEY (local, test); production.py requires it.
 JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="")
 # Refuse an access token presented with another User-Agent than the one it was issued to.
-SCHOLARNET_JWT_BIND_USER_AGENT = env.bool("JWT_BIND_USER_AGENT", default=True)
+JWT_BIND_USER_AGENT = env.bool("JWT_BIND_USER_AGENT", default=True)
 # Public profiles (GET /api/v1/users/{id}) in the two-level cache, in seconds.
-SCHOLARNET_USER_PROFILE_CACHE_TTL = env.int("USER_PROFILE_CACHE_TTL", default=600)
+USER_PROFILE_CACHE_TTL = env.int("USER_PROFILE_CACHE_TTL", default=600)
 # Cookie mode: Django sessions live in Redis and last as long as a refresh token, so a revoked
 # session's Redis marker (kept for the refresh lifetime) outlives every session it names.
 SESSION_ENGINE = "django.contrib.sessions.backends.cache"
@@ -520,7 +514,6 @@ SEARCH_MAX_PAGE_SIZE = 50
 # Relevance-ranked results are paged by offset; nobody reads past this many.
 SEARCH_MAX_OFFSET = env.int("SEARCH_MAX_OFFSET", default=1000)
 SEARCH_REINDEX_BATCH_SIZE = env.int("SEARCH_REINDEX_BATCH_SIZE", default=500)
-SCHOLARNET_RATELIMIT_RATES["search"] = env.str("RATELIMIT_SEARCH", default="120/60s")
 
 # --- Interactions -------------------------------------------------------------------------------
 
@@ -530,7 +523,58 @@ INTERACTIONS_COUNTS_TTL = env.int("INTERACTIONS_COUNTS_TTL", default=900)
 # An anonymous article detail takes its counts from this process's copy, at most this old
 # (seconds; 0 reads them on every request): the hot read then costs no Redis round trip.
 ARTICLE_COUNTS_LOCAL_TTL = env.float("ARTICLE_COUNTS_LOCAL_TTL", default=2.0)
-# Likes / unlikes and collects / uncollects per signed-in user ("like" is declared above).
-SCHOLARNET_RATELIMIT_RATES["collect"] = env.str("RATELIMIT_COLLECT", default="60/60s")
 # The default collection folder's name, for a user's first collect.
 INTERACTIONS_DEFAULT_FOLDER_NAME = env.str("INTERACTIONS_DEFAULT_FOLDER_NAME", default="Default")
+
+# --- Read counts (apps.interactions.reads) ------------------------------------------------------
+
+# Fire-and-forget events (scholarnet.events.stream): reads skip the outbox. Kafka: the producer's
+# linger and how long a request may block on a broker that is gone; Redis: the stream's length
+# and how long a dead consumer's unacknowledged entries wait before another consumer takes them.
+EVENTS_STREAM_LINGER_MS = env.int("EVENTS_STREAM_LINGER_MS", default=50)
+EVENTS_STREAM_MAX_BLOCK_MS = env.int("EVENTS_STREAM_MAX_BLOCK_MS", default=100)
+EVENTS_STREAM_MAXLEN = env.int("EVENTS_STREAM_MAXLEN", default=1_000_000)
+EVENTS_STREAM_CLAIM_IDLE_MS = env.int("EVENTS_STREAM_CLAIM_IDLE_MS", default=60_000)
+READS_EMIT_ENABLED = env.bool("READS_EMIT_ENABLED", default=True)
+# The key of the anonymous readers' fingerprint (HMAC of IP and user agent); empty derives one
+# from DJANGO_SECRET_KEY.
+READS_FINGERPRINT_SECRET = env.str("READS_FINGERPRINT_SECRET", default="")
+READS_BATCH_SIZE = env.int("READS_BATCH_SIZE", default=500)
+READS_BATCH_WAIT_MS = env.int("READS_BATCH_WAIT_MS", default=1000)
+READS_MARK_RETENTION_DAYS = env.int("READS_MARK_RETENTION_DAYS", default=3)
+READS_DRAIN_BEAT_SECONDS = env.float("READS_DRAIN_BEAT_SECONDS", default=5.0)
+if EVENTS_TRANSPORT == "local":
+    # Embedded mode has no consumer process: beat empties the Redis stream.
+    CELERY_BEAT_SCHEDULE["interactions-reads-drain"] = {
+        "task": "apps.interactions.reads.reads_drain",
+        "schedule": READS_DRAIN_BEAT_SECONDS,
+        "options": {"expires": READS_DRAIN_BEAT_SECONDS},
+    }
+CELERY_BEAT_SCHEDULE["interactions-read-marks-prune"] = {
+    "task": "apps.interactions.reads.read_marks_prune",
+    "schedule": 6 * 3600.0,
+}
+
+# --- Hot list (apps.ranking) --------------------------------------------------------------------
+
+# score = (Σ weight × count - RANKING_SCORE_OFFSET) / (hours since publish + RANKING_HOURS_OFFSET)
+#         ** RANKING_GRAVITY, over articles published in the last RANKING_WINDOW_DAYS.
+RANKING_WINDOW_DAYS = env.float("RANKING_WINDOW_DAYS", default=7.0)
+RANKING_SCORE_OFFSET = env.float("RANKING_SCORE_OFFSET", default=1.0)
+RANKING_HOURS_OFFSET = env.float("RANKING_HOURS_OFFSET", default=2.0)
+RANKING_GRAVITY = env.float("RANKING_GRAVITY", default=1.5)
+RANKING_LIKE_WEIGHT = env.float("RANKING_LIKE_WEIGHT", default=1.0)
+RANKING_COLLECT_WEIGHT = env.float("RANKING_COLLECT_WEIGHT", default=0.0)
+RANKING_COMMENT_WEIGHT = env.float("RANKING_COMMENT_WEIGHT", default=0.0)
+RANKING_READ_WEIGHT = env.float("RANKING_READ_WEIGHT", default=0.0)
+RANKING_REWARD_WEIGHT = env.float("RANKING_REWARD_WEIGHT", default=0.0)
+RANKING_SIZE = env.int("RANKING_SIZE", default=100)
+RANKING_SCAN_BATCH_SIZE = env.int("RANKING_SCAN_BATCH_SIZE", default=2000)
+# The list's lifetime in Redis and in each process; beat recomputes it as often.
+RANKING_CACHE_TTL = env.int("RANKING_CACHE_TTL", default=180)
+RANKING_PAGE_SIZE = env.int("RANKING_PAGE_SIZE", default=20)
+CELERY_BEAT_SCHEDULE["ranking-compute"] = {
+    "task": "apps.ranking.tasks.ranking_compute",
+    "schedule": float(RANKING_CACHE_TTL),
+    "options": {"expires": float(RANKING_CACHE_TTL)},
+}

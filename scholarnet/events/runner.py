@@ -4,12 +4,17 @@ It polls the group's topics in batches and runs every message through ``delivery
 (idempotency, retries with backoff, dead letter). Offsets are committed only after each message
 of the batch was handled or dead-lettered, so a crash replays at most the unfinished batch.
 Dead letters go to the group's own topic, ``<prefix><group>.dlq`` (see ``topics``).
+
+``BatchConsumerRunner`` does the same for a batch handler (``scholarnet.events.batches``): one
+handler call per batch of up to its size, collected for at most its wait.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -22,8 +27,9 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import CommitFailedError
 from kafka.structs import OffsetAndMetadata
 
+from scholarnet.events.batches import BatchRegistry, batch_registry, deliver_batch
 from scholarnet.events.delivery import Failure, backoff_delay, deliver
-from scholarnet.events.envelope import MalformedEnvelope, decode
+from scholarnet.events.envelope import Event, MalformedEnvelope, decode
 from scholarnet.events.kafka_clients import new_consumer, shared_producer
 from scholarnet.events.registry import Registry, registry
 from scholarnet.events.topics import dead_letter_topic_for, group_id_for, topic_for
@@ -187,3 +193,105 @@ class ConsumerRunner:
             # The group rebalanced mid-batch: the partitions' new owner re-reads from the last
             # committed offset and the idempotent handlers skip what was already applied.
             logger.warning("offset commit failed after a rebalance", extra={"group": self.group})
+
+
+class BatchConsumerRunner:
+    """A batch handler's Kafka consumer group: polls until the batch is full or its wait is up.
+
+    The batch goes to the handler in one call (``batches.deliver_batch``); its offsets are
+    committed only after that call applied it or dead-lettered every event of it, so a crash
+    replays at most the batch in hand, which the handler must absorb (see ``batches``).
+    """
+
+    def __init__(
+        self,
+        group: str,
+        *,
+        batch_size: int | None = None,
+        batch_wait_ms: int | None = None,
+        handlers: BatchRegistry | None = None,
+        consumer_factory: ConsumerFactory = new_consumer,
+    ) -> None:
+        self.group = group
+        self.handler = (handlers or batch_registry).get(group)
+        self.event_types = list(self.handler.event_types)
+        self.batch_size = batch_size or self.handler.batch_size()
+        self.batch_wait_ms = batch_wait_ms or self.handler.batch_wait_ms()
+        self.consumer_factory = consumer_factory
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run(self, *, max_batches: int | None = None) -> int:
+        consumer = self.consumer_factory(
+            group_id=group_id_for(self.group),
+            topics=[topic_for(event_type) for event_type in self.event_types],
+            max_poll_records=self.batch_size,
+            # One handler call per batch, each retried like one message.
+            max_poll_interval_ms=poll_interval_budget_ms(1),
+        )
+        batches = 0
+        try:
+            while not self._stop.is_set() and (max_batches is None or batches < max_batches):
+                messages = self.collect(consumer)
+                if messages:
+                    self.handle_batch(consumer, messages)
+                    batches += 1
+        finally:
+            consumer.close(autocommit=False)
+            connections.close_all()
+        return batches
+
+    def collect(self, consumer: KafkaConsumer) -> list[ConsumerRecord]:
+        """Up to ``batch_size`` messages, waiting at most ``batch_wait_ms`` for them."""
+        messages: list[ConsumerRecord] = []
+        deadline = time.monotonic() + self.batch_wait_ms / 1000
+        while len(messages) < self.batch_size and not self._stop.is_set():
+            remaining_ms = int((deadline - time.monotonic()) * 1000)
+            if remaining_ms <= 0:
+                break
+            polled = consumer.poll(
+                timeout_ms=remaining_ms, max_records=self.batch_size - len(messages)
+            )
+            for partition_messages in polled.values():
+                messages.extend(partition_messages)
+        return messages
+
+    def handle_batch(self, consumer: KafkaConsumer, messages: list[ConsumerRecord]) -> None:
+        close_old_connections()
+        sources: dict[Any, ConsumerRecord] = {}
+        events = []
+        for message in messages:
+            try:
+                event = decode(message.value, key=message.key)
+            except MalformedEnvelope as error:
+                raw = (message.value or b"").decode("utf-8", errors="replace")
+                KafkaDeadLetters(group=self.group, source=message).send(
+                    handler="", event=raw, error=str(error), attempts=0
+                )
+                continue
+            sources[event.event_id] = message
+            events.append(event)
+        if events:
+
+            def dead_letter(event: Event, error: BaseException, attempts: int) -> None:
+                KafkaDeadLetters(group=self.group, source=sources[event.event_id]).send(
+                    handler=self.handler.name,
+                    event=event.envelope(),
+                    error="".join(traceback.format_exception_only(error)).strip(),
+                    attempts=attempts,
+                )
+
+            deliver_batch(self.handler, events, dead_letter=dead_letter)
+        consumer.commit(offsets=_next_offsets(messages))
+
+
+def _next_offsets(messages: list[ConsumerRecord]) -> dict[TopicPartition, OffsetAndMetadata]:
+    offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+    for message in messages:
+        partition = TopicPartition(message.topic, message.partition)
+        current = offsets.get(partition)
+        if current is None or message.offset + 1 > current.offset:
+            offsets[partition] = OffsetAndMetadata(message.offset + 1, "", message.leader_epoch)
+    return offsets

@@ -6,8 +6,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from scholarnet.events.batches import batch_registry
 from scholarnet.events.registry import registry
-from scholarnet.events.runner import ConsumerRunner
+from scholarnet.events.runner import BatchConsumerRunner, ConsumerRunner
 from scholarnet.events.signals import stop_on_signals
 
 
@@ -15,7 +16,8 @@ class Command(BaseCommand):
     help = "Consume the topics of a consumer group and run its handlers, until SIGTERM."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("group", help=f"one of the registered groups: {registry.groups()}")
+        groups = registry.groups() + batch_registry.groups()
+        parser.add_argument("group", help=f"one of the registered groups: {groups}")
         parser.add_argument("--batch-size", type=int, default=None)
         parser.add_argument("--batch-timeout-ms", type=int, default=None)
         parser.add_argument(
@@ -23,6 +25,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, group: str, **options: Any) -> None:
+        if group in batch_registry:
+            self._consume_batches(group, **options)
+            return
         try:
             runner = ConsumerRunner(
                 group,
@@ -33,6 +38,23 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         self.stdout.write(f"consuming {runner.event_types} as group {group!r}")
         # The message in hand finishes and its batch's offsets are committed before exit.
+        with stop_on_signals(runner.stop):
+            batches = runner.run(max_batches=options["max_batches"])
+        self.stdout.write(f"stopped after {batches} batch(es)")
+
+    def _consume_batches(self, group: str, **options: Any) -> None:
+        # Batch groups read Kafka in services mode and the Redis streams in embedded mode.
+        from django.conf import settings
+
+        from scholarnet.events.stream import StreamBatchRunner
+
+        sizes = {"batch_size": options["batch_size"], "batch_wait_ms": options["batch_timeout_ms"]}
+        runner: BatchConsumerRunner | StreamBatchRunner
+        if settings.EVENTS_TRANSPORT == "kafka":
+            runner = BatchConsumerRunner(group, **sizes)
+        else:
+            runner = StreamBatchRunner(group, **sizes)
+        self.stdout.write(f"consuming batches of {runner.handler.event_types} as group {group!r}")
         with stop_on_signals(runner.stop):
             batches = runner.run(max_batches=options["max_batches"])
         self.stdout.write(f"stopped after {batches} batch(es)")
