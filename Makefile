@@ -12,11 +12,18 @@ INSTALLED := $(VENV)/.installed
 REQUIREMENTS := $(wildcard requirements/*.txt)
 PYTEST_ARGS ?=
 
-.PHONY: run test bench install lint format typecheck schema check-schema check-migrations \
-	check relay consume clean mysql-driver
+# `make run`: the single-machine deployment (granian, DEBUG off, secrets generated under var/).
+RUN_SETTINGS ?= config.settings.single
+
+.PHONY: run dev test bench install lint lint-docker format typecheck schema check-schema \
+	check-migrations check relay consume clean mysql-driver runbook
 
 run: install
-	$(PY) manage.py run_stack
+	DJANGO_SETTINGS_MODULE=$(RUN_SETTINGS) $(PY) manage.py run_stack
+
+# Development: Django's autoreloading server with DEBUG on, plus the same worker and beat.
+dev: install
+	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py run_stack --dev
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -43,6 +50,14 @@ mysql-driver: $(PY)
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The Dockerfile, statically (no Docker engine needed); its build steps are tested in tests/deploy.
+lint-docker: install
+	$(BIN)/hadolint Dockerfile
+
+# The services-mode runbook of README.md, end to end against MariaDB, Redis and Kafka.
+runbook:
+	deploy/local-services.sh
 
 format: install
 	$(BIN)/ruff check --fix .

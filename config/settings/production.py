@@ -17,6 +17,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# WhiteNoise serves collectstatic's output (run it at build or before the first start).
+STORAGES = STATIC_MANIFEST_STORAGES
 
 # WeChat login needs its credentials and registered redirect page only when it is switched on.
 WECHAT_STATE_COOKIE_SECURE = env.bool("WECHAT_STATE_COOKIE_SECURE", default=True)

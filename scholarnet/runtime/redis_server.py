@@ -79,11 +79,12 @@ def _launch(socket_path: Path) -> subprocess.Popen[bytes]:
     # Its own session keeps Ctrl-C away from it (the owner stops it after the other children);
     # the parent-death signal stops it even when the owner is killed outright.
     return subprocess.Popen(
-        args, stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent
+        args, stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=die_with_parent
     )
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
+    """``preexec_fn``: the child gets SIGTERM when the process that started it dies."""
     if sys.platform == "linux":
         pr_set_pdeathsig = 1
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGTERM))

@@ -1,26 +1,38 @@
 """``manage.py run_stack``: the whole platform in one foreground process group.
 
-Migrates, loads the demo data, then runs the web server, a Celery worker and Celery beat as child
-processes. Ctrl-C (or SIGTERM) stops every child and, in the embedded mode, the embedded Redis this
-process started; when any child dies the others are stopped too, so nothing is ever left running.
+Checks that the port is free, migrates, collects the static files, creates the demo moderator,
+then runs the web server, a Celery worker and Celery beat as child processes. The web server is
+granian with the settings of the process (``make run``: ``config.settings.single``, DEBUG off);
+``--dev`` runs Django's autoreloading development server instead (``make dev``). Every child
+writes its metrics to one multiprocess directory, emptied at each start, so ``/metrics`` sums
+them all. Ctrl-C (or SIGTERM) stops every child and, in the embedded mode, the embedded Redis
+this process started; when any child dies the others are stopped too, so nothing is left running.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from io import StringIO
 from types import FrameType
+from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from scholarnet.runtime.redis_server import ensure_embedded_redis, stop_owned_server
+from scholarnet.observability.multiprocess import multiprocess_dir_reset, multiprocess_environment
+from scholarnet.runtime.demo import demo_admin_ensure, demo_login_lines
+from scholarnet.runtime.redis_server import (
+    die_with_parent,
+    ensure_embedded_redis,
+    stop_owned_server,
+)
+from scholarnet.runtime.web import ensure_port_free, granian_argv
 
 SHUTDOWN_GRACE_SECONDS = 15
 
@@ -37,37 +49,61 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")),
+            help="granian worker processes",
+        )  # fmt: skip
+        parser.add_argument(
+            "--dev", action="store_true", help="Django's autoreloading server instead of granian"
+        )
         parser.add_argument("--no-worker", action="store_true", help="do not start a worker")
         parser.add_argument("--no-beat", action="store_true", help="do not start beat")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
+        host, port = str(options["host"]), int(options["port"])
+        # Before anything else, so a second `make run` touches nothing of the first one.
+        ensure_port_free(host, port)
         if settings.EMBEDDED_REDIS:
             ensure_embedded_redis()
         call_command("migrate", interactive=False, verbosity=0)
-        demo_report = StringIO()
-        call_command("demo_data", stdout=demo_report)
-        children = self._start_children(options)
-        self._print_banner(str(options["host"]), int(options["port"]), demo_report.getvalue())  # type: ignore[call-overload]
+        if not options["dev"]:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        login = demo_admin_ensure()
+        children = self._start_children(options, host=host, port=port)
+        self._print_banner(host, port, demo_login_lines(login))
         exit_code = self._supervise(children)
         stop_owned_server()
         sys.exit(exit_code)
 
-    def _start_children(self, options: dict[str, object]) -> list[Child]:
+    def _child_environment(self) -> dict[str, str]:
+        metrics_dir = multiprocess_dir_reset(path=settings.VAR_DIR / "prometheus")
+        return {
+            **os.environ,
+            # The children use these settings even where their own default differs (wsgi.py).
+            "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,
+            **multiprocess_environment(path=metrics_dir),
+        }
+
+    def _start_children(self, options: dict[str, Any], *, host: str, port: int) -> list[Child]:
         python = sys.executable
-        var_dir = str(settings.VAR_DIR)
+        web = (
+            [python, "manage.py", "runserver", f"{host}:{port}"]
+            if options["dev"]
+            else granian_argv(host=host, port=port, workers=int(options["workers"]))
+        )
         commands = {
-            "web": [python, "manage.py", "runserver", "--noreload",
-                    f"{options['host']}:{options['port']}"],
+            "web": web,
             "worker": [python, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
                        "--concurrency", "2", "--hostname", "worker@%h"],
-            "beat": [python, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
-                     "--schedule", os.path.join(var_dir, "celerybeat-schedule")],
+            # The schedule file is CELERY_BEAT_SCHEDULE_FILENAME, under var/.
+            "beat": [python, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"],
         }  # fmt: skip
         if options["no_worker"]:
             del commands["worker"]
         if options["no_beat"]:
             del commands["beat"]
-        return [Child(name, subprocess.Popen(argv)) for name, argv in commands.items()]
+        environment = self._child_environment()
+        return [Child(name, _spawn(argv, environment)) for name, argv in commands.items()]
 
     def _supervise(self, children: list[Child]) -> int:
         stopping = False
@@ -99,21 +135,42 @@ class Command(BaseCommand):
             try:
                 child.process.wait(timeout=remaining)
             except subprocess.TimeoutExpired:
-                child.process.kill()
-                child.process.wait()
+                self.stderr.write(f"{child.name} did not stop in time; killing it")
+            # Its own workers too: a server killed outright would leave them orphaned.
+            _kill_group(child.process.pid)
+            child.process.wait()
 
-    def _print_banner(self, host: str, port: int, demo_report: str) -> None:
+    def _print_banner(self, host: str, port: int, login_lines: list[str]) -> None:
         base = f"http://{host}:{port}"
         lines = [
             "",
             "ScholarNet is running (Ctrl-C stops everything).",
+            f"  Settings   {settings.SETTINGS_MODULE} (DEBUG {'on' if settings.DEBUG else 'off'})",
             f"  API docs   {base}/api/docs/",
             f"  API        {base}/api/v1/",
             f"  Admin      {base}/admin/",
             f"  Health     {base}/healthz   {base}/readyz",
             f"  Metrics    {base}/metrics",
             "",
-            *(f"  {line}" for line in demo_report.splitlines()),
+            *(f"  {line}" for line in login_lines),
             "",
         ]
         self.stdout.write("\n".join(lines))
+
+
+def _spawn(argv: list[str], environment: dict[str, str]) -> subprocess.Popen[bytes]:
+    # Each child leads its own process group, so Ctrl-C reaches only this supervisor, which
+    # then stops the children in order: granian hangs when its workers get SIGINT directly.
+    # The parent-death signal stops a child even when this process is killed outright.
+    return subprocess.Popen(
+        argv,
+        env=environment,
+        cwd=settings.BASE_DIR,
+        start_new_session=True,
+        preexec_fn=die_with_parent,
+    )
+
+
+def _kill_group(group_id: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group_id, signal.SIGKILL)

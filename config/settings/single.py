@@ -1,0 +1,25 @@
+"""One machine, run as production runs: the settings of ``make run``.
+
+DEBUG is off, static files are served by WhiteNoise from ``collectstatic``'s output, and the
+embedded defaults (SQLite, the embedded Redis, local events, tantivy, console SMS) are allowed.
+Secrets are never published defaults: unless the environment sets them, they are generated for
+this installation on first start and kept in ``var/secrets.env`` (mode 0600, never committed).
+
+The site is served over plain HTTP on 127.0.0.1, so session and CSRF cookies are not marked
+Secure here; production.py marks them Secure (HTTPS expected).
+"""
+
+from config.settings.base import *
+from config.settings.base import VAR_DIR, env
+from scholarnet.runtime.installation import installation_secrets
+
+_generated = installation_secrets(VAR_DIR / "secrets.env")
+
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=_generated["DJANGO_SECRET_KEY"])
+JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default=_generated["JWT_SIGNING_KEY"])
+LOG_FORMAT = env.str("LOG_FORMAT", default="console")
+LOGGING["handlers"]["stderr"]["formatter"] = LOG_FORMAT
+
+STORAGES = STATIC_MANIFEST_STORAGES
+SECURE_CONTENT_TYPE_NOSNIFF = True
