@@ -17,14 +17,24 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         groups = registry.groups() + batch_registry.groups()
-        parser.add_argument("group", help=f"one of the registered groups: {groups}")
+        parser.add_argument("group", nargs="?", help=f"one of the registered groups: {groups}")
+        parser.add_argument(
+            "--list", action="store_true", help="print the consumer groups, one a line, and exit"
+        )
         parser.add_argument("--batch-size", type=int, default=None)
         parser.add_argument("--batch-timeout-ms", type=int, default=None)
         parser.add_argument(
             "--max-batches", type=int, default=None, help="stop after N non-empty batches"
         )
 
-    def handle(self, *args: Any, group: str, **options: Any) -> None:
+    def handle(self, *args: Any, group: str | None, **options: Any) -> None:
+        if options["list"]:
+            # Each group needs a process of its own (deployments read this list).
+            for name in sorted(set(registry.groups() + batch_registry.groups())):
+                self.stdout.write(name)
+            return
+        if group is None:
+            raise CommandError("name a consumer group, or --list them")
         if group in batch_registry:
             self._consume_batches(group, **options)
             return
