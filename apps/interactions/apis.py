@@ -1,0 +1,240 @@
+"""The likes and collections API (DESIGN.md §4): thin actions over services and selectors.
+
+Writes are idempotent and answer the state after them; every write is rate limited per user
+(scopes ``like`` and ``collect``, 429 ``rate_limited`` with Retry-After).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.articles.errors import ArticleNotFound
+from apps.interactions import selectors, services
+from apps.interactions.errors import (
+    CollectionNameTaken,
+    CollectionNotFound,
+    DefaultCollectionUndeletable,
+)
+from apps.interactions.pagination import CollectionItemPagination, CollectionPagination
+from apps.interactions.rates import COLLECT, LIKE
+from apps.interactions.serializers import (
+    ArticleCollectInputSerializer,
+    ArticleCollectOutputSerializer,
+    ArticleLikeOutputSerializer,
+    CollectionInputSerializer,
+    CollectionItemListOutputSerializer,
+    CollectionListOutputSerializer,
+    CollectionOutputSerializer,
+    collection_represent,
+)
+from scholarnet.api.errors import InvalidCursor, NotAuthenticated, RateLimited, ValidationFailed
+from scholarnet.api.schema import error_responses
+from scholarnet.ratelimit.throttles import RedisRateThrottle
+
+ARTICLE_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Article id")
+COLLECTION_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Folder id")
+NOT_PUBLIC = "404 `not_found` for an article that is not public (nothing changes)."
+
+
+class LikeThrottle(RedisRateThrottle):
+    scope = LIKE
+
+
+class CollectThrottle(RedisRateThrottle):
+    scope = COLLECT
+
+
+def _validated(serializer_class: type, data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+@extend_schema(tags=["interactions"])
+class ArticleLikeViewSet(viewsets.ViewSet):
+    permission_classes = (IsAuthenticated,)
+    throttle_classes = (LikeThrottle,)
+
+    @extend_schema(
+        operation_id="articles_like",
+        summary="Like an article (idempotent)",
+        description=f"Answers the state after it. {NOT_PUBLIC} 429 `rate_limited`.",
+        parameters=[ARTICLE_ID],
+        request=None,
+        responses={
+            200: ArticleLikeOutputSerializer,
+            **error_responses(NotAuthenticated, ArticleNotFound, RateLimited),
+        },
+    )
+    def like(self, request: Request, pk: str) -> Response:
+        state = services.article_like(user=request.user, article_id=int(pk))
+        return Response({"liked": state.liked, "like_count": state.like_count})
+
+    @extend_schema(
+        operation_id="articles_unlike",
+        summary="Take a like back (idempotent)",
+        description=f"Answers the state after it. {NOT_PUBLIC} 429 `rate_limited`.",
+        parameters=[ARTICLE_ID],
+        request=None,
+        responses={
+            200: ArticleLikeOutputSerializer,
+            **error_responses(NotAuthenticated, ArticleNotFound, RateLimited),
+        },
+    )
+    def unlike(self, request: Request, pk: str) -> Response:
+        state = services.article_unlike(user=request.user, article_id=int(pk))
+        return Response({"liked": state.liked, "like_count": state.like_count})
+
+
+def _collect_response(state: services.CollectState) -> Response:
+    return Response(
+        {
+            "collected": state.collected,
+            "collect_count": state.collect_count,
+            "collection_ids": state.collection_ids,
+        }
+    )
+
+
+@extend_schema(tags=["interactions"])
+class ArticleCollectViewSet(viewsets.ViewSet):
+    permission_classes = (IsAuthenticated,)
+    throttle_classes = (CollectThrottle,)
+
+    @extend_schema(
+        operation_id="articles_collect",
+        summary="Put an article in one of your folders (idempotent)",
+        description=f"Without collection_id: the default folder. {NOT_PUBLIC} 404 "
+        "`collection_not_found` for a folder that is not yours; 400 `invalid`; 429 `rate_limited`.",
+        parameters=[ARTICLE_ID],
+        request=ArticleCollectInputSerializer,
+        responses={
+            200: ArticleCollectOutputSerializer,
+            **error_responses(
+                ValidationFailed, NotAuthenticated, ArticleNotFound, CollectionNotFound, RateLimited
+            ),
+        },
+    )
+    def collect(self, request: Request, pk: str) -> Response:
+        data = _validated(ArticleCollectInputSerializer, request.data)
+        state = services.article_collect(user=request.user, article_id=int(pk), **data)
+        return _collect_response(state)
+
+    @extend_schema(
+        operation_id="articles_uncollect",
+        summary="Take an article out of a folder, or of all of them (idempotent)",
+        description="collection_id in the body or the query string; without it, every folder. "
+        f"{NOT_PUBLIC} 404 `collection_not_found`; 400 `invalid`; 429 `rate_limited`.",
+        parameters=[ARTICLE_ID, ArticleCollectInputSerializer],
+        request=ArticleCollectInputSerializer,
+        responses={
+            200: ArticleCollectOutputSerializer,
+            **error_responses(
+                ValidationFailed, NotAuthenticated, ArticleNotFound, CollectionNotFound, RateLimited
+            ),
+        },
+    )
+    def uncollect(self, request: Request, pk: str) -> Response:
+        data = _validated(ArticleCollectInputSerializer, request.data or request.query_params)
+        state = services.article_uncollect(user=request.user, article_id=int(pk), **data)
+        return _collect_response(state)
+
+
+@extend_schema(tags=["interactions"])
+class CollectionViewSet(viewsets.ViewSet):
+    permission_classes = (IsAuthenticated,)
+    lookup_value_regex = r"[0-9]{1,18}"
+
+    @extend_schema(
+        operation_id="me_collections_list",
+        summary="My folders, the default one first",
+        description="The default folder is created on first use. 400 `invalid_cursor`.",
+        responses={
+            200: CollectionListOutputSerializer,
+            **error_responses(InvalidCursor, NotAuthenticated),
+        },
+    )
+    def list(self, request: Request) -> Response:
+        services.collection_default_get_or_create(user=request.user)
+        paginator = CollectionPagination()
+        rows = paginator.paginate_queryset(
+            selectors.collection_list(user=request.user), request, view=self
+        )
+        return paginator.get_paginated_response([collection_represent(row) for row in rows or []])
+
+    @extend_schema(
+        operation_id="me_collections_create",
+        summary="Create a folder",
+        description="409 `collection_name_taken`; 400 `invalid`.",
+        request=CollectionInputSerializer,
+        responses={
+            201: CollectionOutputSerializer,
+            **error_responses(ValidationFailed, NotAuthenticated, CollectionNameTaken),
+        },
+    )
+    def create(self, request: Request) -> Response:
+        data = _validated(CollectionInputSerializer, request.data)
+        folder = services.collection_create(user=request.user, name=data["name"])
+        return Response(collection_represent(folder, item_count=0), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        operation_id="me_collections_rename",
+        summary="Rename a folder",
+        description="404 `collection_not_found`; 409 `collection_name_taken`; 400 `invalid`.",
+        parameters=[COLLECTION_ID],
+        request=CollectionInputSerializer,
+        responses={
+            200: CollectionOutputSerializer,
+            **error_responses(
+                ValidationFailed, NotAuthenticated, CollectionNotFound, CollectionNameTaken
+            ),
+        },
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        data = _validated(CollectionInputSerializer, request.data)
+        folder = services.collection_rename(
+            user=request.user, collection_id=int(pk), name=data["name"]
+        )
+        count = selectors.collection_item_count(collection=folder)
+        return Response(collection_represent(folder, item_count=count))
+
+    @extend_schema(
+        operation_id="me_collections_destroy",
+        summary="Delete a folder and its entries",
+        description="Articles left in none of your folders stop counting you as a collector. "
+        "404 `collection_not_found`; 409 `collection_default_undeletable`.",
+        parameters=[COLLECTION_ID],
+        responses={
+            204: None,
+            **error_responses(NotAuthenticated, CollectionNotFound, DefaultCollectionUndeletable),
+        },
+    )
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.collection_delete(user=request.user, collection_id=int(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        operation_id="me_collections_items",
+        summary="A folder's articles, newest entry first",
+        description="Only articles that are public now (they come back when republished), with "
+        "counts and your flags. 404 `collection_not_found`; 400 `invalid_cursor`.",
+        parameters=[COLLECTION_ID],
+        responses={
+            200: CollectionItemListOutputSerializer,
+            **error_responses(InvalidCursor, NotAuthenticated, CollectionNotFound),
+        },
+    )
+    def items(self, request: Request, pk: str) -> Response:
+        folder = selectors.collection_get_for_user(user=request.user, collection_id=int(pk))
+        paginator = CollectionItemPagination()
+        rows = paginator.paginate_queryset(
+            selectors.collection_item_list(collection=folder), request, view=self
+        )
+        items = selectors.collection_items_represent(rows or [], user=request.user)
+        return paginator.get_paginated_response(items)

@@ -1,0 +1,100 @@
+"""Reads of likes, collections and counters.
+
+``article_stats_provide`` and ``article_flags_provide`` are this app's answers to the articles
+app's bulk reads (registered in ``apps.py``): counts from the Redis hashes (misses from the stat
+rows), flags from the facts, one round trip / query each for a whole page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, QuerySet
+
+from apps.articles.public import article_public_id_subquery, article_public_rows
+from apps.articles.selectors import article_list_items
+from apps.interactions.counters import FIELDS, counters_get_many
+from apps.interactions.errors import CollectionNotFound
+from apps.interactions.models import ArticleLike, ArticleStat, Collection, CollectionItem
+
+# The fields of the articles' counts this app answers; comment_count is the comments app's.
+PROVIDED_COUNTS = ("like_count", "collect_count", "read_count")
+PROVIDED_FLAGS = ("liked", "collected")
+
+
+def article_stats_load(article_ids: list[int]) -> dict[int, dict[str, int]]:
+    """The stat rows of ``article_ids`` (zeros for an article nobody has touched), one query."""
+    rows = {article_id: dict.fromkeys(FIELDS, 0) for article_id in article_ids}
+    for row in ArticleStat.objects.filter(pk__in=article_ids).values("article_id", *FIELDS):
+        rows[row.pop("article_id")] = row
+    return rows
+
+
+def article_stats_provide(*, ids: list[int]) -> dict[int, dict[str, int]]:
+    return counters_get_many(article_ids=ids, load=article_stats_load)
+
+
+def article_flags_provide(*, ids: list[int], user_id: int) -> dict[int, dict[str, bool]]:
+    liked = set(
+        ArticleLike.objects.filter(user_id=user_id, article_id__in=ids).values_list(
+            "article_id", flat=True
+        )
+    )
+    collected = set(
+        CollectionItem.objects.filter(user_id=user_id, article_id__in=ids).values_list(
+            "article_id", flat=True
+        )
+    )
+    return {
+        article_id: {"liked": article_id in liked, "collected": article_id in collected}
+        for article_id in ids
+    }
+
+
+# --- folders ---------------------------------------------------------------------------------
+
+
+def collection_list(*, user: Any) -> QuerySet[Collection]:
+    """The user's folders, the default one first, each with its number of entries."""
+    return Collection.objects.filter(owner=user).annotate(item_count=Count("items")).order_by("id")
+
+
+def collection_get_for_user(*, user: Any, collection_id: int) -> Collection:
+    """One of the user's folders; anyone else's (or none) is ``CollectionNotFound``."""
+    folder = Collection.objects.filter(pk=collection_id, owner=user).first()
+    if folder is None:
+        raise CollectionNotFound()
+    return folder
+
+
+def collection_item_list(*, collection: Collection) -> QuerySet[CollectionItem]:
+    """The folder's entries newest first (paginate on ``-id``), public articles only.
+
+    Visibility is judged at read time: an article withdrawn or taken down drops out of the
+    list and comes back when it is public again; its entry is kept all along.
+    """
+    public_ids = article_public_id_subquery()
+    return CollectionItem.objects.filter(collection=collection, article_id__in=public_ids).only(
+        "id", "collection_id", "article_id", "created_at"
+    )
+
+
+def collection_items_represent(items: list[CollectionItem], *, user: Any) -> list[dict[str, Any]]:
+    """A page of entries, each with its article's list representation (counts and flags)."""
+    article_ids = [item.article_id for item in items]
+    rows = article_public_rows(article_ids=article_ids)
+    articles = {item["id"]: item for item in article_list_items(rows, user=user)}
+    return [
+        {
+            "id": item.pk,
+            "collection_id": item.collection_id,
+            "collected_at": item.created_at,
+            "article": articles[item.article_id],
+        }
+        for item in items
+        if item.article_id in articles  # went private between the two reads
+    ]
+
+
+def collection_item_count(*, collection: Collection) -> int:
+    return collection.items.count()
