@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 # most-read paths come first (resolving cost a fifth of a cached article read when last).
 api_v1_patterns: list = [
     path("", include("apps.articles.urls")),
+    path("", include("apps.interactions.urls")),
     path("", include("apps.search.urls")),
     path("", include("apps.tags.urls")),
     path("", include("apps.users.urls")),
