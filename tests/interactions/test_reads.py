@@ -1,0 +1,302 @@
+"""Read counts: emitted off the outbox by both detail paths, applied in batches, exactly."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import orjson
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django_redis import get_redis_connection
+
+from apps.interactions import reads
+from apps.interactions.counters import counts_key
+from apps.interactions.models import ArticleReadMark, ArticleStat
+from apps.users.models import User
+from scholarnet.events.envelope import Event
+from scholarnet.events.models import DeadLetterEvent, OutboxEvent
+from scholarnet.events.stream import StreamBatchRunner, stream_key
+from tests.articles.conftest import ARTICLES, signed_in_client
+from tests.articles.factories import published_article
+from tests.users.conftest import USER_AGENT
+from tests.users.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def author() -> User:
+    return UserFactory(nickname="Ada")
+
+
+@pytest.fixture
+def reader() -> User:
+    return UserFactory(nickname="Grace")
+
+
+@pytest.fixture
+def anonymous_client() -> Client:
+    return Client(HTTP_USER_AGENT=USER_AGENT)
+
+
+def read(
+    article_id: int, reader: str, *, author_id: int | None = 999, at: datetime = NOON
+) -> Event:
+    payload = {"article_id": article_id, "author_id": author_id, "reader": reader}
+    return Event(uuid.uuid4(), "article.read", 1, at, payload, key=f"article:{article_id}")
+
+
+def read_counts() -> dict[int, int]:
+    return dict(ArticleStat.objects.values_list("article_id", "read_count"))
+
+
+def stream_events() -> list[dict]:
+    entries = get_redis_connection("default").xrange(stream_key("article.read"))
+    return [orjson.loads(fields[b"e"])["payload"] for _id, fields in entries]
+
+
+def data_statements(queries: list[dict]) -> list[str]:
+    # The test's own transaction turns the handler's atomic block into a savepoint.
+    return [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"].upper()]
+
+
+# --- applying a batch ----------------------------------------------------------------------
+
+
+def test_each_reader_counts_once_per_article_and_day_and_authors_not_at_all():
+    events = [
+        read(1, "a:alice"),
+        read(1, "a:alice"),  # the same reader again the same day
+        read(1, "u:7"),
+        read(2, "a:alice"),
+        read(1, "u:999", author_id=999),  # the author's own read
+        read(1, "a:alice", at=NOON + timedelta(days=1)),  # next day: a new read
+    ]
+
+    assert reads.reads_apply(events) == {1: 3, 2: 1}
+
+    assert read_counts() == {1: 3, 2: 1}
+    assert ArticleReadMark.objects.count() == 4
+    assert not ArticleReadMark.objects.filter(reader_key="u:999").exists()
+
+
+def test_a_redelivered_batch_changes_nothing():
+    events = [read(1, "a:alice"), read(2, "u:7"), read(2, "a:bob")]
+    assert reads.reads_apply(events) == {1: 1, 2: 2}
+
+    assert reads.reads_apply(events) == {}
+    assert reads.reads_apply([*events, read(2, "a:carol")]) == {2: 1}
+
+    assert read_counts() == {1: 1, 2: 3}
+    assert ArticleReadMark.objects.count() == 4
+
+
+def test_existing_stat_rows_are_incremented_and_other_counters_kept():
+    ArticleStat.objects.create(article_id=1, like_count=4, read_count=10)
+
+    reads.reads_apply([read(1, "a:alice"), read(3, "a:alice")])
+
+    stat = ArticleStat.objects.get(article_id=1)
+    assert (stat.like_count, stat.read_count) == (4, 11)
+    assert ArticleStat.objects.get(article_id=3).read_count == 1
+
+
+@pytest.mark.parametrize("articles", [1, 7, 500])
+def test_a_batch_costs_three_statements_whatever_the_number_of_articles(articles):
+    ArticleStat.objects.create(article_id=1, read_count=5)  # some rows exist, others do not
+    events = [read(index % articles + 1, f"a:reader-{index}") for index in range(500)]
+
+    with CaptureQueriesContext(connection) as queries:
+        added = reads.reads_apply(events)
+
+    statements = data_statements(queries.captured_queries)
+    assert len(statements) == 3, statements
+    assert [sql.split()[0].upper() for sql in statements] == ["INSERT", "SELECT", "INSERT"]
+    assert sum(added.values()) == 500
+    assert len(added) == articles
+    assert sum(read_counts().values()) == 505
+
+
+def test_cached_count_hashes_are_incremented_after_commit_and_missing_ones_stay_missing(
+    django_capture_on_commit_callbacks,
+):
+    client = get_redis_connection("default")
+    client.hset(counts_key(1), mapping={"like_count": 2, "read_count": 5})
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        reads.reads_apply([read(1, "a:alice"), read(2, "a:alice")])
+    assert client.hget(counts_key(1), "read_count") == b"5"  # nothing before the commit
+
+    for callback in callbacks:
+        callback()
+    assert client.hget(counts_key(1), "read_count") == b"6"
+    assert not client.exists(counts_key(2))
+
+
+def test_malformed_payloads_are_skipped_and_the_rest_applied():
+    bad = Event(uuid.uuid4(), "article.read", 1, NOON, {"article_id": "1", "reader": "a:x"})
+    assert reads.reads_apply([bad, read(4, "a:alice")]) == {4: 1}
+
+
+def test_old_marks_are_pruned_and_recent_ones_kept(settings):
+    settings.READS_MARK_RETENTION_DAYS = 3
+    today = datetime.now(UTC).date()
+    for days_ago in (0, 3, 4, 10):
+        ArticleReadMark.objects.create(
+            day=today - timedelta(days=days_ago), article_id=1, reader_key=f"a:{days_ago}"
+        )
+
+    assert reads.read_marks_prune() == 2
+
+    kept = sorted(ArticleReadMark.objects.values_list("day", flat=True))
+    assert kept == [today - timedelta(days=3), today]
+
+
+# --- emitting: both detail paths, nothing else ---------------------------------------------
+
+
+def test_an_anonymous_detail_read_emits_one_event_and_writes_nothing(author):
+    article = published_article(author=author)
+    outbox_before = OutboxEvent.objects.count()
+
+    response = Client(HTTP_USER_AGENT=USER_AGENT, REMOTE_ADDR="203.0.113.9").get(
+        f"{ARTICLES}/{article.pk}"
+    )
+
+    assert response.status_code == 200
+    [payload] = stream_events()
+    assert payload["article_id"] == article.pk
+    assert payload["author_id"] is None
+    assert payload["reader"].startswith("a:") and len(payload["reader"]) == 34
+    assert "203.0.113.9" not in payload["reader"]
+    assert OutboxEvent.objects.count() == outbox_before
+    assert not ArticleReadMark.objects.exists()
+
+
+def test_anonymous_readers_are_told_apart_by_address_and_agent(author):
+    article = published_article(author=author)
+    for address, agent in [("198.51.100.1", "A"), ("198.51.100.1", "A"), ("198.51.100.1", "B")]:
+        Client(HTTP_USER_AGENT=agent, REMOTE_ADDR=address).get(f"{ARTICLES}/{article.pk}")
+    Client(HTTP_USER_AGENT="A", REMOTE_ADDR="198.51.100.2").get(f"{ARTICLES}/{article.pk}")
+
+    readers = [payload["reader"] for payload in stream_events()]
+    assert len(readers) == 4
+    assert readers[0] == readers[1]
+    assert len(set(readers)) == 3
+
+
+def test_signed_in_reads_go_through_the_api_view_and_the_authors_are_not_counted(author, reader):
+    article = published_article(author=author)
+    signed_in_client(reader).get(f"{ARTICLES}/{article.pk}")
+    signed_in_client(author).get(f"{ARTICLES}/{article.pk}")
+
+    assert stream_events() == [
+        {"article_id": article.pk, "author_id": author.pk, "reader": f"u:{reader.pk}"},
+        {"article_id": article.pk, "author_id": author.pk, "reader": f"u:{author.pk}"},
+    ]
+    StreamBatchRunner(reads.READS_GROUP, batch_wait_ms=10).run(until_empty=True)
+    assert read_counts() == {article.pk: 1}
+
+
+def test_lists_and_missing_articles_emit_nothing(author, anonymous_client):
+    published_article(author=author)
+    assert anonymous_client.get(ARTICLES).status_code == 200
+    assert anonymous_client.get(f"{ARTICLES}?author={author.pk}").status_code == 200
+    assert anonymous_client.get(f"{ARTICLES}/424242").status_code == 404
+
+    assert stream_events() == []
+
+
+def test_emitting_can_be_switched_off(author, settings):
+    settings.READS_EMIT_ENABLED = False
+    article = published_article(author=author)
+    Client(HTTP_USER_AGENT=USER_AGENT).get(f"{ARTICLES}/{article.pk}")
+    assert stream_events() == []
+
+
+def test_a_redis_outage_drops_the_read_and_still_serves_the_article(author, monkeypatch):
+    article = published_article(author=author)
+    Client(HTTP_USER_AGENT=USER_AGENT).get(f"{ARTICLES}/{article.pk}")  # cache the article
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr("scholarnet.events.stream.stream_append", unreachable)
+    response = Client(HTTP_USER_AGENT=USER_AGENT).get(f"{ARTICLES}/{article.pk}")
+
+    assert response.status_code == 200
+    assert len(stream_events()) == 1  # only the read from before the outage
+
+
+# --- the Redis stream consumer group -------------------------------------------------------
+
+
+def test_the_stream_runner_applies_and_acknowledges_the_batches(author):
+    article = published_article(author=author)
+    for agent in ("A", "B", "B", "C"):
+        Client(HTTP_USER_AGENT=agent).get(f"{ARTICLES}/{article.pk}")
+
+    runner = StreamBatchRunner(reads.READS_GROUP, batch_size=3, batch_wait_ms=10)
+    assert runner.run(until_empty=True) == 2  # 3 + 1 entries
+
+    assert read_counts() == {article.pk: 3}
+    client = get_redis_connection("default")
+    assert client.xpending(stream_key("article.read"), "article-reads")["pending"] == 0
+    assert runner.run(until_empty=True) == 0
+    assert read_counts() == {article.pk: 3}
+
+
+def test_entries_a_crashed_consumer_never_acknowledged_are_taken_over(author, settings):
+    article = published_article(author=author)
+    Client(HTTP_USER_AGENT="A").get(f"{ARTICLES}/{article.pk}")
+    crashed = StreamBatchRunner(reads.READS_GROUP, batch_wait_ms=10, consumer_name="crashed")
+    crashed._ensure_groups()
+    assert len(crashed._read_new()) == 1  # read, then the process died before applying it
+
+    settings.EVENTS_STREAM_CLAIM_IDLE_MS = 60_000
+    survivor = StreamBatchRunner(reads.READS_GROUP, batch_wait_ms=10, consumer_name="survivor")
+    assert survivor.run(until_empty=True) == 0  # not idle long enough yet: still the crashed one's
+    settings.EVENTS_STREAM_CLAIM_IDLE_MS = 0
+    assert survivor.run(until_empty=True) == 1
+
+    assert read_counts() == {article.pk: 1}
+
+
+def test_a_failing_batch_is_retried_then_dead_lettered_and_acknowledged(author, settings):
+    settings.EVENTS_CONSUMER_MAX_RETRIES = 2
+    settings.EVENTS_CONSUMER_RETRY_BACKOFF = 0.001
+    article = published_article(author=author)
+    Client(HTTP_USER_AGENT="A").get(f"{ARTICLES}/{article.pk}")
+    calls = []
+
+    def broken(events):
+        calls.append(len(events))
+        raise RuntimeError("database gone")
+
+    runner = StreamBatchRunner(reads.READS_GROUP, batch_wait_ms=10)
+    runner.handler = dataclasses.replace(runner.handler, func=broken)
+    assert runner.run(until_empty=True) == 1
+
+    assert calls == [1, 1, 1]
+    [letter] = DeadLetterEvent.objects.all()
+    assert (letter.group, letter.type, letter.attempts) == ("article-reads", "article.read", 3)
+    assert "database gone" in letter.error
+    client = get_redis_connection("default")
+    assert client.xpending(stream_key("article.read"), "article-reads")["pending"] == 0
+    assert read_counts() == {}
+
+
+def test_the_embedded_drain_task_applies_what_is_waiting(author):
+    article = published_article(author=author)
+    Client(HTTP_USER_AGENT="A").get(f"{ARTICLES}/{article.pk}")
+
+    reads.reads_drain()
+
+    assert read_counts() == {article.pk: 1}
+    assert ArticleReadMark.objects.get().day == date.today()
