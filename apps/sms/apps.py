@@ -10,7 +10,7 @@ class SmsConfig(AppConfig):
         from django.core.signals import setting_changed
 
         from apps.sms import checks  # noqa: F401 - registers the deployment checks
-        from apps.sms.chain import forget_senders
+        from apps.sms.services import forget_senders
 
         # The sender chain is built once per process from settings; tests that change them
         # get a chain built from the new values.

@@ -12,62 +12,80 @@ above it, ``round_robin`` also rotates the first provider from send to send to s
 
 Workers delivering queued messages use the layers below ``async_switch`` (timeout failover and
 round robin), timed into the same health windows.
+
+This module only assembles: the record and async-switch layers call back into the services
+(``ChainCallbacks``), and ``services`` composes the chain with its own functions, so the import
+runs one way, services → chain.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import lru_cache
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from apps.sms.providers import provider_build
 from apps.sms.senders import SmsSender
+
+if TYPE_CHECKING:
+    from apps.sms.decorators.async_switch import Enqueue
+    from apps.sms.decorators.record import RecordFailed, RecordSent
 
 PROVIDER_LAYER = "round_robin"
 # Layers that choose among the providers; without async_switch the workers use just these.
 DELIVERY_LAYERS = ("timeout_failover", PROVIDER_LAYER)
 
 
-def _template_auth(inner: SmsSender, names: Sequence[str]) -> SmsSender:
+@dataclass(frozen=True, slots=True)
+class ChainCallbacks:
+    """What the record and async-switch layers call back into: the services that keep the
+    records and queue messages. Passed in, so this module never imports ``services``."""
+
+    record_sent: RecordSent
+    record_failed: RecordFailed
+    enqueue: Enqueue
+
+
+Layer = Callable[[SmsSender, Sequence[str], ChainCallbacks], SmsSender]
+
+
+def _template_auth(inner: SmsSender, names: Sequence[str], callbacks: ChainCallbacks) -> SmsSender:
     from apps.sms.decorators.template_auth import TemplateAuthorisation
 
     return TemplateAuthorisation(inner)
 
 
-def _rate_limit(inner: SmsSender, names: Sequence[str]) -> SmsSender:
+def _rate_limit(inner: SmsSender, names: Sequence[str], callbacks: ChainCallbacks) -> SmsSender:
     from apps.sms.decorators.rate_limit import SmsRateLimit
 
     return SmsRateLimit(inner)
 
 
-def _record(inner: SmsSender, names: Sequence[str]) -> SmsSender:
-    from apps.sms import services
+def _record(inner: SmsSender, names: Sequence[str], callbacks: ChainCallbacks) -> SmsSender:
     from apps.sms.decorators.record import SmsRecord
 
     return SmsRecord(
-        inner,
-        record_sent=services.sms_message_record_sent,
-        record_failed=services.sms_message_record_failed,
+        inner, record_sent=callbacks.record_sent, record_failed=callbacks.record_failed
     )
 
 
-def _async_switch(inner: SmsSender, names: Sequence[str]) -> SmsSender:
-    from apps.sms import services
+def _async_switch(inner: SmsSender, names: Sequence[str], callbacks: ChainCallbacks) -> SmsSender:
     from apps.sms.decorators.async_switch import AsyncSwitch, SendHealth
 
-    return AsyncSwitch(inner, health=SendHealth(), enqueue=services.sms_message_enqueue)
+    return AsyncSwitch(inner, health=SendHealth(), enqueue=callbacks.enqueue)
 
 
-def _timeout_failover(inner: SmsSender, names: Sequence[str]) -> SmsSender:
+def _timeout_failover(
+    inner: SmsSender, names: Sequence[str], callbacks: ChainCallbacks
+) -> SmsSender:
     from apps.sms.decorators.timeout_failover import TimeoutFailover
 
     return TimeoutFailover(inner, names)
 
 
-LAYERS: dict[str, Callable[[SmsSender, Sequence[str]], SmsSender]] = {
+LAYERS: dict[str, Layer] = {
     "template_auth": _template_auth,
     "rate_limit": _rate_limit,
     "record": _record,
@@ -76,7 +94,9 @@ LAYERS: dict[str, Callable[[SmsSender, Sequence[str]], SmsSender]] = {
 }
 
 
-def sender_build(*, layers: Sequence[str], providers: Sequence[str]) -> SmsSender:
+def sender_build(
+    *, layers: Sequence[str], providers: Sequence[str], callbacks: ChainCallbacks
+) -> SmsSender:
     from apps.sms.decorators.round_robin import PreferredProvider, RoundRobinFailover
 
     layers = list(layers)
@@ -92,31 +112,23 @@ def sender_build(*, layers: Sequence[str], providers: Sequence[str]) -> SmsSende
     base = RoundRobinFailover if layers[-1:] == [PROVIDER_LAYER] else PreferredProvider
     sender: SmsSender = base(instances, names)
     for layer in reversed([name for name in layers if name != PROVIDER_LAYER]):
-        sender = LAYERS[layer](sender, names)
+        sender = LAYERS[layer](sender, names, callbacks)
     return sender
 
 
-@lru_cache(maxsize=1)
-def get_sender() -> SmsSender:
-    """The full chain that ``sms_send`` goes through."""
-    return sender_build(layers=settings.SMS_CHAIN, providers=settings.SMS_PROVIDERS)
+def delivery_layers(chain: Sequence[str]) -> list[str]:
+    """The layers the workers deliver queued messages through: those below the async switch."""
+    chain = list(chain)
+    if "async_switch" in chain:
+        return chain[chain.index("async_switch") + 1 :]
+    return [name for name in chain if name in DELIVERY_LAYERS]
 
 
-@lru_cache(maxsize=1)
-def get_delivery_sender() -> SmsSender:
-    """What the workers send queued messages through: the layers below the async switch."""
+def delivery_sender_build(
+    *, chain: Sequence[str], providers: Sequence[str], callbacks: ChainCallbacks
+) -> SmsSender:
+    """The workers' sender, timed into the same health windows as the full chain's sends."""
     from apps.sms.decorators.async_switch import HealthRecorder, SendHealth
 
-    chain = list(settings.SMS_CHAIN)
-    if "async_switch" in chain:
-        layers = chain[chain.index("async_switch") + 1 :]
-    else:
-        layers = [name for name in chain if name in DELIVERY_LAYERS]
-    sender = sender_build(layers=layers, providers=settings.SMS_PROVIDERS)
+    sender = sender_build(layers=delivery_layers(chain), providers=providers, callbacks=callbacks)
     return HealthRecorder(sender, SendHealth())
-
-
-def forget_senders(*, setting: str, **kwargs: Any) -> None:
-    if setting.startswith("SMS_") or setting == "SECRET_KEY":
-        get_sender.cache_clear()
-        get_delivery_sender.cache_clear()

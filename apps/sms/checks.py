@@ -11,10 +11,10 @@ from django.core.exceptions import ImproperlyConfigured
 
 @register("sms", deploy=True)
 def check_sms_chain(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    from apps.sms.chain import sender_build
+    from apps.sms.services import sms_sender_build
 
     try:
-        sender_build(layers=settings.SMS_CHAIN, providers=settings.SMS_PROVIDERS)
+        sms_sender_build(layers=settings.SMS_CHAIN, providers=settings.SMS_PROVIDERS)
     except ImproperlyConfigured as error:
         return [Error(f"The SMS chain cannot be built: {error}", id="sms.E001")]
     if "console" in settings.SMS_PROVIDERS and not settings.DEBUG:

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from apps.sms.chain import get_delivery_sender, get_sender
+from apps.sms.chain import ChainCallbacks, delivery_sender_build, sender_build
 from apps.sms.models import SmsMessage
 from apps.sms.senders import ProviderError, SmsRequest, SmsResult, SmsSender, failures_of
 from apps.sms.templates import template_get
@@ -33,6 +35,48 @@ SMS_SENT = counter(
     "sms_sent_total", "Text messages by provider and outcome.", ["provider", "status"]
 )
 Status = SmsMessage.Status
+
+
+def get_sender() -> SmsSender:
+    """The full chain that ``sms_send`` goes through, built once per process from settings."""
+    return _sender()
+
+
+def get_delivery_sender() -> SmsSender:
+    """What the workers send queued messages through: the layers below the async switch."""
+    return _delivery_sender()
+
+
+def forget_senders(*, setting: str, **kwargs: Any) -> None:
+    """``setting_changed`` receiver: the next send builds its chain from the new settings."""
+    if setting.startswith("SMS_") or setting == "SECRET_KEY":
+        _sender.cache_clear()
+        _delivery_sender.cache_clear()
+
+
+def sms_sender_build(*, layers: Sequence[str], providers: Sequence[str]) -> SmsSender:
+    """A chain of ``layers`` wired to this module's records and queue (also for the checks)."""
+    return sender_build(layers=layers, providers=providers, callbacks=_callbacks())
+
+
+@lru_cache(maxsize=1)
+def _sender() -> SmsSender:
+    return sms_sender_build(layers=settings.SMS_CHAIN, providers=settings.SMS_PROVIDERS)
+
+
+@lru_cache(maxsize=1)
+def _delivery_sender() -> SmsSender:
+    return delivery_sender_build(
+        chain=settings.SMS_CHAIN, providers=settings.SMS_PROVIDERS, callbacks=_callbacks()
+    )
+
+
+def _callbacks() -> ChainCallbacks:
+    return ChainCallbacks(
+        record_sent=sms_message_record_sent,
+        record_failed=sms_message_record_failed,
+        enqueue=sms_message_enqueue,
+    )
 
 
 def sms_send(*, phone: str, template_token: str, params: Mapping[str, str]) -> SmsMessage | None:

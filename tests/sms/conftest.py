@@ -1,6 +1,6 @@
 import pytest
 
-from apps.sms.chain import forget_senders
+from apps.sms.services import forget_senders
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,6 @@ import logging
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from apps.sms.chain import get_delivery_sender, get_sender, sender_build
 from apps.sms.decorators.async_switch import AsyncSwitch, HealthRecorder
 from apps.sms.decorators.rate_limit import SmsRateLimit
 from apps.sms.decorators.record import SmsRecord
@@ -13,7 +12,8 @@ from apps.sms.decorators.timeout_failover import TimeoutFailover
 from apps.sms.models import SmsMessage
 from apps.sms.providers.console import ConsoleProvider
 from apps.sms.senders import SmsDeliveryFailed, TemplateNotAuthorised
-from apps.sms.services import sms_send
+from apps.sms.services import get_delivery_sender, get_sender, sms_send
+from apps.sms.services import sms_sender_build as sender_build
 from apps.sms.templates import template_token
 from scholarnet.api.errors import RateLimited
 
@@ -139,3 +139,50 @@ class AlwaysTimesOut(ConsoleProvider):
         from apps.sms.senders import ProviderTimeout
 
         raise ProviderTimeout(self.name, "timed out")
+
+
+def test_the_record_layer_calls_back_into_what_the_chain_was_built_with(db):
+    from apps.sms.chain import ChainCallbacks
+    from apps.sms.chain import sender_build as chain_build
+    from apps.sms.senders import SmsRequest
+
+    recorded = []
+    callbacks = ChainCallbacks(
+        record_sent=lambda request, result: recorded.append((request.phone, result.provider)),
+        record_failed=lambda request, failures: pytest.fail("nothing failed"),
+        enqueue=lambda request, failures: pytest.fail("nothing was queued"),
+    )
+    sender = chain_build(
+        layers=["template_auth", "record", "round_robin"],
+        providers=["console"],
+        callbacks=callbacks,
+    )
+
+    sender.send(
+        SmsRequest(
+            phone="+8613800000000", template=template_token("login_code"), params={"code": "123456"}
+        )
+    )
+
+    assert recorded == [("+8613800000000", "console")]
+    assert SmsMessage.objects.count() == 0  # the services' recorder was not involved
+
+
+def test_the_chain_module_does_not_import_the_services():
+    import ast
+    import pathlib
+
+    import apps.sms.chain
+
+    tree = ast.parse(pathlib.Path(apps.sms.chain.__file__).read_text())
+    imported = {
+        node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    } | {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+
+    assert "apps.sms.services" not in imported
+    assert "apps.sms" not in imported  # "from apps.sms import services"
