@@ -35,9 +35,19 @@ def nudge_relay() -> None:
         return  # the relay_outbox --loop processes pick the event up on their own
     try:
         if cache.add(NUDGE_KEY, 1, timeout=settings.EVENTS_RELAY_CLAIM_TIMEOUT):
-            relay_outbox.delay()
+            _queue_relay_run()
     except Exception:
         logger.warning("could not nudge the event relay; beat will run it", exc_info=True)
+
+
+def _queue_relay_run() -> None:
+    try:
+        relay_outbox.delay()
+    except Exception:
+        # No run was queued, so nothing will clear the flag: clear it here, or every nudge
+        # until it expires would be coalesced into a run that does not exist.
+        cache.delete(NUDGE_KEY)
+        raise
 
 
 @shared_task(ignore_result=True)

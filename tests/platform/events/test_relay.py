@@ -9,8 +9,10 @@ from django.db import OperationalError, close_old_connections, connection, trans
 from django.utils import timezone
 
 from scholarnet.events import publish
+from scholarnet.events import relay as relay_module
 from scholarnet.events.models import OutboxEvent, ProcessedEvent
 from scholarnet.events.relay import claim_batch, mark_sent, relay_forever, relay_once
+from tests.support.concurrency import run_together
 
 
 def publish_committed(event_type: str, payload: dict, *, key: str = "") -> OutboxEvent:
@@ -148,14 +150,70 @@ def test_a_key_held_by_another_relay_is_not_overtaken(db):
     assert [r.pk for r in claim_batch(batch_size=10).rows] == [a2.pk]
 
 
-def test_claims_of_two_relays_never_overlap(db):
+def test_claims_of_relays_started_at_the_same_moment_never_overlap(transactional_db):
+    rows = [publish_committed("article.read", {"n": n}) for n in range(40)]
+
+    claims = run_together(4, lambda _i: _claim_retrying(batch_size=10))
+
+    claimed = [row.pk for claim in claims for row in claim.rows]
+    assert sorted(claimed) == [row.pk for row in rows]
+    assert len({claim.token for claim in claims}) == 4
+    assert OutboxEvent.objects.filter(claim_token__isnull=True).count() == 0
+
+
+def _claim_retrying(*, batch_size: int):
+    # SQLite's shared in-memory test database fails a second writer at once instead of
+    # waiting; the failed claim rolled back, so claiming again is safe.
+    for _attempt in range(200):
+        try:
+            return claim_batch(batch_size=batch_size)
+        except OperationalError:
+            close_old_connections()
+            time.sleep(0.005)
+    raise AssertionError("never got to claim")
+
+
+@pytest.mark.real_db
+def test_a_relay_claims_past_the_rows_another_relay_holds_without_waiting_for_it(
+    transactional_db, monkeypatch
+):
     rows = [publish_committed("article.read", {"n": n}) for n in range(6)]
+    holding, release = threading.Event(), threading.Event()
+    keep_key_order = relay_module._keep_key_order
 
-    first = claim_batch(batch_size=4)
-    second = claim_batch(batch_size=4)
+    def pause_the_first_relay_inside_its_claim(candidates, *, using):
+        ids = keep_key_order(candidates, using=using)
+        if threading.current_thread().name == "first":
+            holding.set()
+            release.wait(20)
+        return ids
 
-    assert [r.pk for r in first.rows] == [r.pk for r in rows[:4]]
-    assert [r.pk for r in second.rows] == [r.pk for r in rows[4:]]
+    monkeypatch.setattr(relay_module, "_keep_key_order", pause_the_first_relay_inside_its_claim)
+    claims: dict[str, object] = {}
+
+    def claim(name: str) -> None:
+        try:
+            claims[name] = claim_batch(batch_size=4)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=claim, args=("first",), name="first")
+    first.start()
+    try:
+        assert holding.wait(10)
+        second = threading.Thread(target=claim, args=("second",), name="second")
+        second.start()
+        # The first relay's transaction still locks rows 1-4: with SKIP LOCKED the second
+        # relay takes rows 5-6 at once; a blocking FOR UPDATE would make it wait here.
+        second.join(timeout=5)
+        assert not second.is_alive(), "the second relay waited for the first one's locks"
+    finally:
+        release.set()
+        first.join(timeout=20)
+    second.join(timeout=20)
+
+    assert [r.pk for r in claims["first"].rows] == [r.pk for r in rows[:4]]
+    assert [r.pk for r in claims["second"].rows] == [r.pk for r in rows[4:]]
 
 
 def test_relay_forever_drains_the_outbox_and_stops_when_told(transactional_db, register_handler):
@@ -189,6 +247,8 @@ def test_two_relays_in_threads_never_send_a_row_twice(transactional_db, register
     sent_ids = handler.applied_ids()
     assert sorted(sent_ids) == sorted(row.event_id for row in rows)
     assert len(sent_ids) == len(set(sent_ids)) == 60
+    assert OutboxEvent.objects.filter(sent_at__isnull=True).count() == 0
+    assert set(OutboxEvent.objects.values_list("attempts", flat=True)) == {1}
 
 
 @pytest.mark.real_db

@@ -47,13 +47,60 @@ def test_nudges_are_coalesced_while_a_relay_run_is_queued(db, monkeypatch):
     assert len(queued) == 2
 
 
-def test_a_failing_nudge_never_fails_the_request(db, monkeypatch):
+def test_a_failing_nudge_never_fails_the_request_and_the_next_nudge_tries_again(
+    db, monkeypatch, caplog
+):
+    queued = []
+
     def broker_down():
         raise ConnectionError("broker down")
 
     monkeypatch.setattr(relay_outbox, "delay", broker_down)
 
     nudge_relay()  # logged, not raised: the beat run delivers the event later
+
+    [record] = [r for r in caplog.records if r.name == "scholarnet.events.tasks"]
+    assert (record.levelname, record.getMessage()) == (
+        "WARNING",
+        "could not nudge the event relay; beat will run it",
+    )
+    assert record.exc_info[0] is ConnectionError
+    # No run was queued, so the coalescing flag must not hold back the next nudge.
+    assert cache.get(NUDGE_KEY) is None
+    monkeypatch.setattr(relay_outbox, "delay", lambda: queued.append(1))
+    nudge_relay()
+    assert queued == [1]
+
+
+def test_loop_mode_has_no_nudges_and_a_queued_beat_run_does_nothing(
+    db, settings, monkeypatch, register_handler
+):
+    settings.EVENTS_RELAY_MODE = "loop"
+    handler = register_handler(topics=["article.read"])
+    row = publish_committed("article.read", {"n": 1})
+    queued = []
+    monkeypatch.setattr(relay_outbox, "delay", lambda: queued.append(1))
+
+    nudge_relay()
+    assert queued == []
+    assert relay_outbox() == 0
+
+    assert handler.applied_ids() == []
+    row.refresh_from_db()
+    assert (row.sent_at, row.attempts) == (None, 0)
+
+
+def test_relay_outbox_loop_refuses_to_run_in_beat_mode(db, settings, register_handler):
+    settings.EVENTS_RELAY_MODE = "beat"
+    handler = register_handler(topics=["article.read"])
+    row = publish_committed("article.read", {"n": 1})
+
+    with pytest.raises(CommandError, match="runs only with EVENTS_RELAY_MODE=loop"):
+        call_command("relay_outbox", "--loop", "--interval", "0.01")
+
+    assert handler.applied_ids() == []
+    row.refresh_from_db()
+    assert row.sent_at is None
 
 
 def test_the_relay_runs_on_the_celery_beat_schedule(settings):
