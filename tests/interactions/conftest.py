@@ -20,7 +20,7 @@ COLLECTIONS = "/api/v1/me/collections"
 
 
 @pytest.fixture
-def article(author):
+def article(author):  # noqa: F811 - the imported fixture, by name
     return published_article(author=author)
 
 
@@ -30,9 +30,7 @@ def stat(article_id: int) -> tuple[int, int]:
 
 
 def events(event_type: str) -> list[dict]:
-    return [
-        row.payload for row in OutboxEvent.objects.filter(type=event_type).order_by("id")
-    ]
+    return [row.payload for row in OutboxEvent.objects.filter(type=event_type).order_by("id")]
 
 
 def facts() -> tuple[int, int]:

@@ -3,8 +3,8 @@ import pytest
 from apps.articles import services as article_services
 from apps.interactions import services
 from apps.interactions.models import ArticleLike, ArticleStat
-from tests.interactions.conftest import LIKE, events, facts, stat
 from tests.articles.factories import ArticleFactory
+from tests.interactions.conftest import LIKE, events, facts, stat
 from tests.users.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,171 @@
+"""Counts and flags on every article read, from the Redis hashes, in bulk."""
+
+import pytest
+import redis
+from django_redis import get_redis_connection
+
+from apps.articles.providers import article_counts_providers, article_flags_providers
+from apps.interactions import services
+from apps.interactions.counters import counts_key
+from apps.interactions.models import ArticleStat
+from apps.interactions.selectors import article_stats_provide
+from tests.articles.factories import published_article
+from tests.interactions.conftest import LIKE
+from tests.users.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def hash_of(article_id: int) -> dict[bytes, bytes]:
+    return get_redis_connection("default").hgetall(counts_key(article_id))
+
+
+def test_the_interactions_app_answers_the_articles_providers():
+    assert article_counts_providers.provider_names() == ["interactions"]
+    assert article_flags_providers.provider_names() == ["interactions"]
+
+
+def test_a_like_increments_the_hash_only_when_it_exists(
+    reader, article, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.article_like(user=reader, article_id=article.pk)
+    assert hash_of(article.pk) == {}  # never created by a write
+
+    article_stats_provide(ids=[article.pk])  # a read fills it from the stat row
+    assert hash_of(article.pk)[b"like_count"] == b"1"
+    ttl = get_redis_connection("default").ttl(counts_key(article.pk))
+    assert 890 < ttl <= 900
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.article_like(user=UserFactory(), article_id=article.pk)
+        services.article_unlike(user=reader, article_id=article.pk)
+        services.article_collect(user=reader, article_id=article.pk)
+    assert (hash_of(article.pk)[b"like_count"], hash_of(article.pk)[b"collect_count"]) == (
+        b"1",
+        b"1",
+    )
+
+
+def test_reads_come_from_the_hash_once_filled(reader, article, django_assert_num_queries):
+    services.article_like(user=reader, article_id=article.pk)
+    assert article_stats_provide(ids=[article.pk])[article.pk]["like_count"] == 1
+    # The hash is the cache: a change made behind its back is not seen until it expires.
+    ArticleStat.objects.filter(pk=article.pk).update(like_count=40)
+
+    with django_assert_num_queries(0):
+        counts = article_stats_provide(ids=[article.pk])
+
+    assert counts[article.pk]["like_count"] == 1
+
+
+def test_redis_down_falls_back_to_the_stat_rows(monkeypatch, reader, article):
+    services.article_like(user=reader, article_id=article.pk)
+
+    def broken(*args, **kwargs):
+        raise redis.ConnectionError("down")
+
+    monkeypatch.setattr("apps.interactions.counters._hashes_read", broken)
+
+    assert article_stats_provide(ids=[article.pk])[article.pk]["like_count"] == 1
+
+
+def test_detail_carries_counts_and_the_readers_flags(reader, reader_client, author, article):
+    reader_client.put(LIKE.format(article.pk))
+    services.article_collect(user=author, article_id=article.pk)
+
+    body = reader_client.get(f"/api/v1/articles/{article.pk}").json()
+
+    assert {key: body[key] for key in ("like_count", "collect_count", "liked", "collected")} == {
+        "like_count": 1,
+        "collect_count": 1,
+        "liked": True,
+        "collected": False,
+    }
+
+
+def test_anonymous_detail_counts_come_from_the_process_copy(
+    settings, anonymous_client, reader, article, django_capture_on_commit_callbacks
+):
+    settings.ARTICLE_COUNTS_LOCAL_TTL = 60
+    path = f"/api/v1/articles/{article.pk}"
+    assert anonymous_client.get(path).json()["like_count"] == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.article_like(user=reader, article_id=article.pk)
+    stale = anonymous_client.get(path).json()
+    settings.ARTICLE_COUNTS_LOCAL_TTL = 0
+    from apps.articles.providers import local_counts
+
+    local_counts.clear()
+    fresh = anonymous_client.get(path).json()
+
+    assert (stale["like_count"], stale["liked"]) == (0, False)
+    assert (fresh["like_count"], fresh["liked"]) == (1, False)
+
+
+class RedisCalls:
+    """Round trips to Redis: single commands and pipeline executions, with what they sent."""
+
+    def __init__(self, monkeypatch):
+        self.trips: list[list[tuple]] = []
+        original_command = redis.Redis.execute_command
+        original_pipeline = redis.client.Pipeline.execute
+
+        def command(client, *args, **kwargs):
+            self.trips.append([args[:2]])
+            return original_command(client, *args, **kwargs)
+
+        def pipeline(pipe, *args, **kwargs):
+            self.trips.append([tuple(c[0][:2]) for c in pipe.command_stack])
+            return original_pipeline(pipe, *args, **kwargs)
+
+        monkeypatch.setattr(redis.Redis, "execute_command", command)
+        monkeypatch.setattr(redis.client.Pipeline, "execute", pipeline)
+
+    def counts_trips(self) -> list[list[tuple]]:
+        """The trips that touched a counts hash."""
+        return [
+            trip
+            for trip in self.trips
+            if any("interactive:" in str(part) for command in trip for part in command)
+        ]
+
+
+def test_detail_redis_round_trips(settings, monkeypatch, reader_client, anonymous_client, article):
+    settings.ARTICLE_COUNTS_LOCAL_TTL = 2
+    path = f"/api/v1/articles/{article.pk}"
+    reader_client.get(path)  # fills the article cache and the counts hash
+    anonymous_client.get(path)  # fills this process's copy of the counts
+
+    anonymous = RedisCalls(monkeypatch)
+    anonymous_client.get(path)
+    monkeypatch.undo()
+    signed_in = RedisCalls(monkeypatch)
+    reader_client.get(path)
+
+    # Anonymous: the counts come from this process (the rate limiter and the read event are the
+    # only Redis traffic). Signed in: one pipeline of one HGETALL.
+    assert anonymous.counts_trips() == []
+    assert signed_in.counts_trips() == [[("HGETALL", counts_key(article.pk))]]
+
+
+@pytest.mark.parametrize("size", [2, 10])
+def test_lists_carry_real_counts_in_constant_queries(
+    size, reader, reader_client, author, django_assert_max_num_queries
+):
+    articles = [published_article(author=author, tags=["graphs"]) for _ in range(size)]
+    for article in articles:
+        services.article_like(user=reader, article_id=article.pk)
+    services.article_collect(user=reader, article_id=articles[0].pk)
+
+    for path in (
+        "/api/v1/articles?page_size=50",
+        f"/api/v1/articles?author={author.pk}&page_size=50",
+        "/api/v1/tags/graphs/articles?page_size=50",
+    ):
+        with django_assert_max_num_queries(9):
+            items = reader_client.get(path).json()["results"]
+        assert [item["like_count"] for item in items] == [1] * size, path
+        assert all(item["liked"] for item in items), path
+        assert [item["collected"] for item in items] == [False] * (size - 1) + [True], path
