@@ -89,6 +89,7 @@ def _with_stat_row(article_id: int, work: Callable[[], T]) -> T:
     The row is created outside the transaction (INSERT IGNORE, committed at once), then the
     work runs again: inserting it inside would leave the losers of a race holding a shared lock
     on the row that each then waits to upgrade, which InnoDB resolves by killing one of them.
+    ``work`` raises ``_StatRowMissing`` before it wrote anything, so the rollback undoes nothing.
     """
     try:
         with transaction.atomic():
@@ -117,18 +118,35 @@ def _count_of(article_id: int, name: str) -> int:
 # --- likes ---------------------------------------------------------------------------------------
 
 
+def _stat_locked(article_id: int) -> ArticleStat | None:
+    """The article's stat row, locked: the first lock of every like write on the article.
+
+    Taking it before touching the like row serialises one article's like writes, so a like
+    insert never waits on another transaction's insert of the same row (whose rollback would
+    make InnoDB deadlock the waiters) and likes and unlikes lock in one order.
+    """
+    return ArticleStat.objects.select_for_update().filter(pk=article_id).first()
+
+
 def article_like(*, user: Any, article_id: int) -> LikeState:
     """Like a public article; liking it again changes nothing."""
     author_id = _public_author_id(article_id)
 
     def work() -> LikeState:
+        stat = _stat_locked(article_id)
+        if stat is None:
+            raise _StatRowMissing()
         try:
             with transaction.atomic():
                 ArticleLike.objects.create(user=user, article_id=article_id)
-        except IntegrityError:  # liked already (maybe by a concurrent request of this user)
-            return LikeState(liked=True, like_count=_count_of(article_id, "like_count"))
+        except IntegrityError:  # liked already
+            return LikeState(liked=True, like_count=stat.like_count)
         _count_add(article_id, "like_count", 1)
-        return _like_changed(user=user, article_id=article_id, author_id=author_id, liked=True)
+        like_count = stat.like_count + 1
+        _like_changed(
+            user=user, article_id=article_id, author_id=author_id, state=LikeState(True, like_count)
+        )
+        return LikeState(liked=True, like_count=like_count)
 
     return _with_stat_row(article_id, work)
 
@@ -137,28 +155,29 @@ def article_unlike(*, user: Any, article_id: int) -> LikeState:
     """Take a like back; unliking an article not liked changes nothing."""
     author_id = _public_author_id(article_id)
     with transaction.atomic():
+        stat = _stat_locked(article_id)
+        current = stat.like_count if stat is not None else 0
         deleted, _ = ArticleLike.objects.filter(user=user, article_id=article_id).delete()
         if not deleted:
-            return LikeState(liked=False, like_count=_count_of(article_id, "like_count"))
+            return LikeState(liked=False, like_count=current)
         _count_add(article_id, "like_count", -1)
-        return _like_changed(user=user, article_id=article_id, author_id=author_id, liked=False)
+        state = LikeState(liked=False, like_count=max(current - 1, 0))
+        _like_changed(user=user, article_id=article_id, author_id=author_id, state=state)
+        return state
 
 
-def _like_changed(*, user: Any, article_id: int, author_id: int, liked: bool) -> LikeState:
-    # Read inside the transaction, after our UPDATE: the row is ours until the commit.
-    like_count = _count_of(article_id, "like_count")
+def _like_changed(*, user: Any, article_id: int, author_id: int, state: LikeState) -> None:
     publish_event(
         LikeChanged(
             user_id=user.pk,
             article_id=article_id,
             author_id=author_id,
-            liked=liked,
-            like_count=like_count,
+            liked=state.liked,
+            like_count=state.like_count,
             occurred_at=timezone.now(),
         )
     )
-    counters_incr_on_commit(field="like_count", deltas={article_id: 1 if liked else -1})
-    return LikeState(liked=liked, like_count=like_count)
+    counters_incr_on_commit(field="like_count", deltas={article_id: 1 if state.liked else -1})
 
 
 # --- folders -------------------------------------------------------------------------------------
@@ -182,10 +201,13 @@ def collection_default_get_or_create(*, user: Any) -> Collection:
         return folder
 
 
-def _folders_locked(*, user: Any) -> Collection:
-    """Lock the user's default folder: the one lock every collection write of a user takes."""
-    default = collection_default_get_or_create(user=user)
-    return Collection.objects.select_for_update().get(pk=default.pk)
+def _lock(folder: Collection) -> Collection:
+    """Lock the user's default folder: the one lock every collection write of a user takes.
+
+    Callers get the folder (creating it) before their transaction starts: created inside it,
+    a rollback would deadlock the concurrent first uses waiting on the insert.
+    """
+    return Collection.objects.select_for_update().get(pk=folder.pk)
 
 
 def _own_folder(*, user: Any, collection_id: int) -> Collection:
@@ -231,8 +253,9 @@ def collection_rename(*, user: Any, collection_id: int, name: str) -> Collection
 
 def collection_delete(*, user: Any, collection_id: int) -> None:
     """Delete a folder and its entries; articles left in no folder of the user lose a count."""
+    default = collection_default_get_or_create(user=user)
     with transaction.atomic():
-        _folders_locked(user=user)
+        _lock(default)
         folder = _own_folder(user=user, collection_id=collection_id)
         if folder.is_default:
             raise DefaultCollectionUndeletable()
@@ -296,9 +319,12 @@ def article_collect(
 ) -> CollectState:
     """Put a public article in one of the user's folders (the default one without an id)."""
     _public_author_id(article_id)
+    default = collection_default_get_or_create(user=user)
 
     def work() -> CollectState:
-        default = _folders_locked(user=user)
+        _lock(default)
+        if _stat_locked(article_id) is None:
+            raise _StatRowMissing()  # before any write: see _with_stat_row
         folder = (
             default
             if collection_id is None
@@ -322,8 +348,9 @@ def article_uncollect(
 ) -> CollectState:
     """Take a public article out of one folder, or (without an id) out of all of them."""
     _public_author_id(article_id)
+    default = collection_default_get_or_create(user=user)
     with transaction.atomic():
-        _folders_locked(user=user)
+        _lock(default)
         items = CollectionItem.objects.filter(user=user, article_id=article_id)
         if collection_id is not None:
             items = items.filter(collection=_own_folder(user=user, collection_id=collection_id))
