@@ -1,4 +1,4 @@
-"""Bench-only routes. Empty unless ``SCHOLARNET_BENCH_VIEWS`` (env ``BENCH_VIEWS``) is on, which
+"""Bench-only routes. Empty unless ``BENCH_VIEWS`` (env ``BENCH_VIEWS``) is on, which
 only the benchmark runner does: these views must never be reachable in normal production."""
 
 from django.conf import settings
@@ -8,7 +8,7 @@ app_name = "bench"
 
 urlpatterns: list[URLPattern] = []
 
-if settings.SCHOLARNET_BENCH_VIEWS:
+if settings.BENCH_VIEWS:
     from bench import views
 
     urlpatterns = [

@@ -21,7 +21,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("bench/", include("bench.urls")),  # empty unless SCHOLARNET_BENCH_VIEWS
+    path("bench/", include("bench.urls")),  # empty unless BENCH_VIEWS
 ]
 
 handler400 = "scholarnet.api.views.bad_request"

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.search.pagination import cursor_decode, next_link
+from apps.search.rates import SEARCH
 from apps.search.selectors import search_results_list
 from apps.search.serializers import (
     OUTPUT_SERIALIZERS,
@@ -23,7 +24,7 @@ from scholarnet.ratelimit.throttles import RedisRateThrottle
 
 
 class SearchThrottle(RedisRateThrottle):
-    scope = "search"
+    scope = SEARCH
 
 
 class SearchSchema(AutoSchema):

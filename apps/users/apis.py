@@ -31,17 +31,17 @@ from apps.users.serializers import (
 )
 from apps.users.sessions import auth_mode
 from apps.users.sms_login import sms_login, sms_login_code_send
-from apps.users.throttles import (
-    CodeSendIpThrottle,
-    CodeSendPhoneThrottle,
-    LoginEmailThrottle,
-    LoginIpThrottle,
-)
+from apps.users.throttles import CodeSendIpThrottle, CodeSendPhoneThrottle, login_failures_limited
 from scholarnet.api.schema import error_responses
 
 SESSION_DELIVERY_NOTE = (
     "JWT mode: the tokens are also sent in the x-jwt-token and x-refresh-token headers. "
     "Cookie mode: the tokens are null and the ssid session cookie is set."
+)
+FAILURE_LIMIT_NOTE = (
+    "Failed attempts are limited per account (or phone) and per client IP, checked before the "
+    "secret is: over the limit the answer is 429 rate_limited with Retry-After, even for the "
+    "right secret. A success clears the account's failures."
 )
 
 
@@ -78,19 +78,15 @@ class AuthViewSet(viewsets.ViewSet):
     @extend_schema(
         operation_id="auth_login",
         summary="Sign in with email and password",
-        description=SESSION_DELIVERY_NOTE,
+        description=SESSION_DELIVERY_NOTE + " " + FAILURE_LIMIT_NOTE,
         request=UserLoginInputSerializer,
         responses={200: AuthSessionTokensOutputSerializer, **error_responses(400, 401, 429)},
     )
-    @action(
-        detail=False,
-        methods=["post"],
-        url_path="login",
-        throttle_classes=[LoginIpThrottle, LoginEmailThrottle],
-    )
+    @action(detail=False, methods=["post"], url_path="login")
     def login(self, request: Request) -> Response:
         data = _validated(UserLoginInputSerializer, request)
-        user = services.user_authenticate(email=data["email"], password=data["password"])
+        with login_failures_limited(email=data["email"], request=request):
+            user = services.user_authenticate(email=data["email"], password=data["password"])
         return session_response(services.session_start(user=user, request=request))
 
     @extend_schema(
@@ -98,7 +94,7 @@ class AuthViewSet(viewsets.ViewSet):
         summary="Exchange a refresh token for a new pair",
         description="The refresh token is single-use; presenting a used one revokes the session.",
         request=AuthRefreshInputSerializer,
-        responses={200: AuthSessionTokensOutputSerializer, **error_responses(400, 401)},
+        responses={200: AuthSessionTokensOutputSerializer, **error_responses(400, 401, 503)},
     )
     @action(detail=False, methods=["post"], url_path="refresh")
     def refresh(self, request: Request) -> Response:
@@ -131,7 +127,10 @@ class AuthViewSet(viewsets.ViewSet):
     @extend_schema(
         operation_id="auth_sms_login",
         summary="Sign in with a phone number and SMS code",
-        description="The account is created on the first login. " + SESSION_DELIVERY_NOTE,
+        description="The account is created on the first login. "
+        + SESSION_DELIVERY_NOTE
+        + " "
+        + FAILURE_LIMIT_NOTE,
         request=AuthSmsLoginInputSerializer,
         responses={200: AuthSessionTokensOutputSerializer, **error_responses(400, 401, 429)},
     )
@@ -219,7 +218,7 @@ class UserViewSet(viewsets.ViewSet):
     @extend_schema(
         operation_id="users_me_retrieve",
         summary="My profile",
-        responses={200: UserMeOutputSerializer, **error_responses(401)},
+        responses={200: UserMeOutputSerializer, **error_responses(401, 503)},
     )
     @action(detail=False, methods=["get"], url_path="me", permission_classes=[IsAuthenticated])
     def me(self, request: Request) -> Response:
@@ -230,7 +229,7 @@ class UserViewSet(viewsets.ViewSet):
         operation_id="users_me_update",
         summary="Edit my profile",
         request=UserMeUpdateInputSerializer,
-        responses={200: UserMeOutputSerializer, **error_responses(400, 401, 403)},
+        responses={200: UserMeOutputSerializer, **error_responses(400, 401, 403, 503)},
     )
     @me.mapping.patch
     def me_update(self, request: Request) -> Response:

@@ -1,9 +1,10 @@
-"""DRF authentication for both session modes (``SCHOLARNET_AUTH_MODE``).
+"""DRF authentication for both session modes (``AUTH_MODE``).
 
 JWT mode reads ``Authorization: Bearer <access>``; cookie mode reads the Django session in the
 ``ssid`` cookie. After that both do the same: refuse a revoked session (one Redis round trip,
-failing closed when Redis is down), load the user by primary key (one query; a deactivated
-account is refused at once) and, at most once a minute, record the session as seen.
+failing closed with 503 ``session_check_unavailable`` and ``Retry-After`` when Redis is down),
+load the user by primary key (one query; a deactivated account is refused at once) and, at most
+once a minute, record the session as seen.
 
 Cookie mode keeps CSRF protection for unsafe methods, as DRF's ``SessionAuthentication`` does:
 the browser sends the cookie on its own, so a cross-site form could otherwise act as the user.
@@ -23,7 +24,10 @@ from rest_framework.request import Request
 
 from apps.users import revocation
 from apps.users.errors import (
+    SessionCheckUnavailable,
     SessionRevoked,
+    TokenExpired,
+    TokenInvalid,
     TokenUserAgentMismatch,
     UserInactive,
 )
@@ -31,7 +35,7 @@ from apps.users.models import User, UserSession
 from apps.users.selectors import user_get_for_authentication
 from apps.users.sessions import auth_mode, cookie_session_identity, session_touch
 from apps.users.tokens import access_token_decode, user_agent_hash
-from scholarnet.api.errors import ApplicationError
+from scholarnet.api.errors import ApplicationError, ServiceUnavailable
 
 BEARER = "bearer"
 
@@ -50,11 +54,27 @@ def _failed(error: ApplicationError) -> exceptions.AuthenticationFailed:
 
 
 class ScholarNetAuthentication(BaseAuthentication):
+    # What bad credentials are answered, listed in the OpenAPI schema of every endpoint that
+    # authenticates (scholarnet.api.schema.AutoSchema); csrf_failed is cookie mode's.
+    errors = (
+        TokenInvalid,
+        TokenExpired,
+        TokenUserAgentMismatch,
+        SessionRevoked,
+        UserInactive,
+        SessionCheckUnavailable,
+        exceptions.PermissionDenied(code="csrf_failed"),
+    )
+
     def authenticate(self, request: Request) -> tuple[User, SessionAuth] | None:
         try:
             if auth_mode() == UserSession.Kind.COOKIE:
                 return self._authenticate_cookie(request)
             return self._authenticate_bearer(request)
+        except ServiceUnavailable:
+            # The credentials may be fine; only the check is missing. A 503 keeps clients from
+            # signing their user out over a Redis blip (a 401 would).
+            raise
         except ApplicationError as error:
             raise _failed(error) from error
 
@@ -70,7 +90,7 @@ class ScholarNetAuthentication(BaseAuthentication):
         if scheme.lower() != BEARER or not raw.strip():
             return None
         claims = access_token_decode(raw.strip())
-        if settings.SCHOLARNET_JWT_BIND_USER_AGENT and not constant_time_compare(
+        if settings.JWT_BIND_USER_AGENT and not constant_time_compare(
             claims.get("uah", ""), user_agent_hash(request.META.get("HTTP_USER_AGENT", ""))
         ):
             raise TokenUserAgentMismatch()

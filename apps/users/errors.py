@@ -52,10 +52,17 @@ class UserInactive(NotAuthenticated):
     default_detail = "This account is deactivated."
 
 
-class SessionCheckUnavailable(NotAuthenticated):
-    # Fail closed: without Redis a revoked session cannot be told from a live one.
+class SessionCheckUnavailable(ServiceUnavailable):
+    """Fail closed, but as 503 with ``Retry-After``, never 401.
+
+    Without Redis a revoked session cannot be told from a live one, so the request is refused;
+    yet the credentials are fine, and a 401 makes a standard client sign its user out over a
+    Redis blip. A 503 says "retry", and nothing about the session changes meanwhile.
+    """
+
     code = "session_check_unavailable"
     default_detail = "Sessions cannot be checked right now. Try again shortly."
+    retry_after = 5  # about one circuit-breaker cool-down
 
 
 class SessionRevokeUnavailable(ServiceUnavailable):

@@ -8,8 +8,19 @@ keys from it.
 Every authenticated request makes one round trip here: is the session revoked, and (in the same
 pipeline) has it been seen within the last minute. A Redis error fails closed: the request is
 refused with ``session_check_unavailable``, because a revoked session cannot be told from a live
-one. A circuit breaker answers that at once after a failure instead of paying a connect timeout on
-every request.
+one; it is a 503 with ``Retry-After``, never a 401, so clients retry instead of signing their user
+out, and a refresh made meanwhile spends nothing. A circuit breaker answers that at once after a
+failure instead of paying a connect timeout on every request.
+
+Whether a session exists is *not* checked per request, by design. Every token is signed with
+``JWT_SIGNING_KEY`` and names the session it was issued for, so a token naming a session that
+never existed can only be made by someone holding that key, against whom no per-request check
+helps (they can name a real session as well). What is checked: the refresh path loads the
+``UserSession`` row (the source of truth) and refuses an unknown one with ``token_invalid``, so
+such a token dies with its access lifetime (30 minutes); every request loads the user, so a
+deleted or deactivated account is refused at once. A Redis set of live session ids would cost a
+rebuild after every Redis loss (or sign everyone out) for no gain against a leaked key; rotate the
+key instead, which ends every session at once.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ class ScholarNetAuthenticationScheme(OpenApiAuthenticationExtension):
     name = "sessionAuth"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
-        if settings.SCHOLARNET_AUTH_MODE == "cookie":
+        if settings.AUTH_MODE == "cookie":
             return {
                 "type": "apiKey",
                 "in": "cookie",

@@ -62,7 +62,7 @@ def user_public_profile_get(*, user_id: int) -> dict[str, Any]:
     profile = two_level_cache.get_or_load(
         profile_cache_key(user_id),
         lambda: _public_profile_load(user_id),
-        ttl=settings.SCHOLARNET_USER_PROFILE_CACHE_TTL,
+        ttl=settings.USER_PROFILE_CACHE_TTL,
     )
     if profile is None:
         raise NotFound("User not found.")

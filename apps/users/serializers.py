@@ -13,16 +13,31 @@ from apps.users.models import E164, User, UserSession
 OLDEST_BIRTHDAY = datetime.date(1900, 1, 1)
 
 
+def encodable_text(value: str) -> None:
+    """Refuse text UTF-8 cannot encode (a lone surrogate from a ``\\ud800`` escape): the
+    password hasher and the database would fail on it with a 500."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise serializers.ValidationError("Enter valid text.", code="invalid") from None
+
+
 class UserRegisterInputSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
+    email = serializers.EmailField(max_length=254, validators=[encodable_text])
     # Strength is checked by Django's password validators in the service, against the account.
-    password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
-    nickname = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
+    password = serializers.CharField(
+        max_length=128, trim_whitespace=False, write_only=True, validators=[encodable_text]
+    )
+    nickname = serializers.CharField(
+        max_length=64, required=False, default="", allow_blank=True, validators=[encodable_text]
+    )
 
 
 class UserLoginInputSerializer(serializers.Serializer):
-    email = serializers.CharField(max_length=254)
-    password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
+    email = serializers.CharField(max_length=254, validators=[encodable_text])
+    password = serializers.CharField(
+        max_length=128, trim_whitespace=False, write_only=True, validators=[encodable_text]
+    )
 
 
 class AuthRefreshInputSerializer(serializers.Serializer):
@@ -66,9 +81,9 @@ class UserMeUpdateInputSerializer(serializers.ModelSerializer):
         model = User
         fields = ("nickname", "avatar_url", "about", "birthday")
         extra_kwargs = {
-            "nickname": {"required": False},
-            "avatar_url": {"required": False},
-            "about": {"required": False},
+            "nickname": {"required": False, "validators": [encodable_text]},
+            "avatar_url": {"required": False, "validators": [encodable_text]},
+            "about": {"required": False, "validators": [encodable_text]},
             "birthday": {"required": False},
         }
 

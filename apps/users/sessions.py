@@ -1,6 +1,6 @@
 """Sessions: sign-in, refresh-token rotation, sign-out and revocation, in either auth mode.
 
-``SCHOLARNET_AUTH_MODE`` picks how a session reaches the client:
+``AUTH_MODE`` picks how a session reaches the client:
 
 * ``"jwt"``: an access token (30 min) and a refresh token (7 days), both carrying the session id.
   Each refresh rotates the refresh token; using a refresh token a second time revokes the session.
@@ -48,7 +48,7 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def auth_mode() -> str:
-    return settings.SCHOLARNET_AUTH_MODE
+    return settings.AUTH_MODE
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from apps.codes.services import code_issue, code_verify
 from apps.sms.services import sms_send
 from apps.sms.templates import template_token
 from apps.users.services import IssuedSession, session_start, user_get_or_create_by_phone
+from apps.users.throttles import code_failures_limited
 
 LOGIN_CODE_PURPOSE = "login"
 LOGIN_CODE_TEMPLATE = "login_code"
@@ -24,6 +25,8 @@ def sms_login_code_send(*, phone: str) -> None:
 
 
 def sms_login(*, phone: str, code: str, request: HttpRequest) -> IssuedSession:
-    code_verify(purpose=LOGIN_CODE_PURPOSE, target=phone, code=code)
+    """Raises ``RateLimited`` (429) once the phone's or the address's wrong codes are spent."""
+    with code_failures_limited(phone=phone, request=request):
+        code_verify(purpose=LOGIN_CODE_PURPOSE, target=phone, code=code)
     user = user_get_or_create_by_phone(phone=phone)
     return session_start(user=user, request=request)

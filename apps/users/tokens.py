@@ -9,6 +9,8 @@ token is made, never at import, so nothing secret is baked into code or module s
 from __future__ import annotations
 
 import hashlib
+import re
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
@@ -22,6 +24,8 @@ from rest_framework_simplejwt.tokens import Token
 from apps.users.errors import TokenExpired, TokenInvalid
 
 ALGORITHM = "HS256"
+# A user id as issued: the decimal primary key, no sign, no leading zero, fits a BIGINT.
+USER_ID_CLAIM = re.compile(r"[1-9][0-9]{0,17}")
 
 
 def access_lifetime() -> timedelta:
@@ -85,17 +89,43 @@ def _decode(token_class: type[_SessionToken], raw: str) -> dict[str, Any]:
         raise TokenExpired() from error
     except TokenError as error:
         raise TokenInvalid() from error
-    if not all(payload.get(claim) for claim in ("user_id", "sid")):
+    except (TypeError, ValueError, OverflowError) as error:
+        # simplejwt trusts a signed claim's type: an "exp" of 1e30 overflows the datetime.
+        raise TokenInvalid() from error
+    claims = dict(payload.items())
+    claims["user_id"] = _user_id_claim(claims.get("user_id"))
+    claims["sid"] = _session_id_claim(claims.get("sid"))
+    return claims
+
+
+def _user_id_claim(value: object) -> str:
+    # Issued as str(pk); anything else (a number, "x", "-1", 30 digits) was never issued by us.
+    if not isinstance(value, str) or not USER_ID_CLAIM.fullmatch(value):
         raise TokenInvalid()
-    return payload
+    return value
+
+
+def _session_id_claim(value: object) -> str:
+    if not isinstance(value, str):
+        raise TokenInvalid()
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise TokenInvalid() from None
 
 
 def access_token_decode(raw: str) -> dict[str, Any]:
-    return _decode(SessionAccessToken, raw)
+    """A valid access token's claims, ``user_id`` and ``sid`` checked; else ``TokenInvalid``."""
+    claims = _decode(SessionAccessToken, raw)
+    if not isinstance(claims.get("uah", ""), str):
+        raise TokenInvalid()
+    return claims
 
 
 def refresh_token_decode(raw: str) -> dict[str, Any]:
-    payload = _decode(SessionRefreshToken, raw)
-    if not isinstance(payload.get("gen"), int):
+    claims = _decode(SessionRefreshToken, raw)
+    generation = claims.get("gen")
+    # bool is an int to Python; a generation is a plain non-negative int.
+    if type(generation) is not int or generation < 0:
         raise TokenInvalid()
-    return payload
+    return claims

@@ -13,7 +13,7 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="console")
 LOGGING["handlers"]["stderr"]["formatter"] = LOG_FORMAT
 LOGGING["root"]["level"] = env.str("LOG_LEVEL", default="WARNING")
 # A high global limit so tests exercise their own limits, not the per-IP one.
-SCHOLARNET_RATELIMIT_GLOBAL = "100000/60s"
+RATELIMIT_GLOBAL = "100000/60s"
 
 
 def _redis_url_for_tests(url: str, db: int) -> str:

@@ -123,12 +123,12 @@ class TwoLevelCache:
         prefix = key_prefix if key_prefix is not None else _default_key_prefix()
         self._prefix = f"{prefix}:tlc:{name}"
         self._default_local_ttl = float(
-            local_ttl if local_ttl is not None else settings.SCHOLARNET_LOCAL_CACHE_TTL
+            local_ttl if local_ttl is not None else settings.LOCAL_CACHE_TTL
         )
-        max_entries = max_entries or settings.SCHOLARNET_LOCAL_CACHE_MAX_ENTRIES
+        max_entries = max_entries or settings.LOCAL_CACHE_MAX_ENTRIES
         self._local = LocalTier(max_entries=max_entries)
         self._max_pending = max_entries
-        slots = fallback_concurrency or settings.SCHOLARNET_CACHE_FALLBACK_CONCURRENCY
+        slots = fallback_concurrency or settings.CACHE_FALLBACK_CONCURRENCY
         self._fallback_slots = threading.BoundedSemaphore(max(1, slots))
         self._fallback_timeout = fallback_timeout
         self._load_lock_ms = int(load_lock_ttl * 1000)

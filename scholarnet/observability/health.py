@@ -3,7 +3,7 @@
 ``/healthz`` answers as long as the process serves requests and touches nothing else, so a
 restart is never triggered by a dependency outage. ``/readyz`` checks what a request needs: the
 database, Redis, the Celery broker and, with the Kafka transport, a Kafka bootstrap server. The
-checks run in parallel threads under one deadline (``SCHOLARNET_READINESS_TIMEOUT``), so a
+checks run in parallel threads under one deadline (``READINESS_TIMEOUT``), so a
 dependency that hangs makes the probe fail instead of hanging it.
 
 A check returns ``"ok"`` or ``"skipped"`` (nothing to check in this run mode) or raises; the body
@@ -158,7 +158,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_safe
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
-    results = run_checks(readiness_checks(), timeout=settings.SCHOLARNET_READINESS_TIMEOUT)
+    results = run_checks(readiness_checks(), timeout=settings.READINESS_TIMEOUT)
     if any(result.startswith("error") for result in results.values()):
         return JsonResponse({"status": "unavailable", "checks": results}, status=503)
     return JsonResponse({"status": "ok", "checks": results})

@@ -27,7 +27,7 @@ Each process then writes its values to memory-mapped files in that directory, an
 (django-prometheus's ``ExportToDjangoView``) aggregates them with ``MultiProcessCollector``.
 Gauges take a ``multiprocess_mode`` saying how the workers' values combine.
 
-``SCHOLARNET_METRICS_ALLOWED_IPS`` (addresses or networks; empty allows everyone) restricts who
+``METRICS_ALLOWED_IPS`` (addresses or networks; empty allows everyone) restricts who
 may scrape. It is checked against the direct peer address (``REMOTE_ADDR``): scrape the workers
 from inside the network and block ``/metrics`` at the public proxy.
 """
@@ -136,11 +136,11 @@ def _allowed_networks(
     try:
         return tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in entries)
     except ValueError as exc:
-        raise ImproperlyConfigured(f"SCHOLARNET_METRICS_ALLOWED_IPS: {exc}") from exc
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {exc}") from exc
 
 
 def allowed_networks() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    return _allowed_networks(tuple(getattr(settings, "SCHOLARNET_METRICS_ALLOWED_IPS", ())))
+    return _allowed_networks(tuple(getattr(settings, "METRICS_ALLOWED_IPS", ())))
 
 
 def client_may_scrape(address: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.http import HttpRequest
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The client address, honouring ``SCHOLARNET_TRUSTED_PROXY_COUNT``.
+    """The client address, honouring ``TRUSTED_PROXY_COUNT``.
 
     Each proxy appends the address it received the request from to ``X-Forwarded-For``, and the
     last proxy is ``REMOTE_ADDR``. With N trusted proxies the last N addresses of that chain are
@@ -17,7 +18,7 @@ def client_ip(request: HttpRequest) -> str:
     Anything further left was written by the client and may be forged.
     """
     remote = request.META.get("REMOTE_ADDR") or ""
-    trusted = int(settings.SCHOLARNET_TRUSTED_PROXY_COUNT)
+    trusted = int(settings.TRUSTED_PROXY_COUNT)
     if trusted <= 0:
         return remote
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
@@ -38,6 +39,17 @@ def rate_limit_ident(ip: str) -> str:
             return str(address.ipv4_mapped)
         return str(ipaddress.ip_network(f"{address}/64", strict=False))
     return str(address)
+
+
+def key_digest(value: object) -> str:
+    """A rate-limit key part for a client-supplied value: fixed length, any text welcome.
+
+    Request bodies are checked after the throttles run, so the value may be anything, a lone
+    surrogate included (which UTF-8 cannot encode): ``surrogatepass`` encodes every ``str``.
+    Non-strings key as the empty value.
+    """
+    text = value.strip() if isinstance(value, str) else ""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _is_ip(value: str) -> bool:

@@ -20,7 +20,7 @@ import redis
 from django.conf import settings
 
 # KEYS[1] sorted set; ARGV limit, window in microseconds, unique member suffix.
-# Returns {allowed (1/0), remaining, retry_after in microseconds}.
+# Returns {allowed (1/0), remaining, retry_after in microseconds, the admitted member or ''}.
 _SLIDING_WINDOW_SCRIPT = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
@@ -29,15 +29,16 @@ local window = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local count = redis.call('ZCARD', KEYS[1])
 if count < limit then
-  redis.call('ZADD', KEYS[1], now, clock[1] .. '.' .. clock[2] .. ':' .. ARGV[3])
+  local member = clock[1] .. '.' .. clock[2] .. ':' .. ARGV[3]
+  redis.call('ZADD', KEYS[1], now, member)
   redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000))
-  return {1, limit - count - 1, 0}
+  return {1, limit - count - 1, 0, member}
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if oldest[2] == nil then
-  return {0, 0, window}
+  return {0, 0, window, ''}
 end
-return {0, 0, tonumber(oldest[2]) + window - now}
+return {0, 0, tonumber(oldest[2]) + window - now, ''}
 """
 
 _UNIT_SECONDS = {
@@ -74,6 +75,8 @@ class Decision:
     allowed: bool
     remaining: int
     retry_after: float  # seconds until a hit would be admitted; 0 when allowed
+    # The admitted hit's own entry, so a caller can take it back (see ``release``).
+    member: str | None = None
 
 
 @lru_cache(maxsize=256)
@@ -110,15 +113,21 @@ class SlidingWindowLimiter:
 
     def hit(self, key: str) -> Decision:
         """Count one hit against ``key`` if the window has room. Raises Redis errors."""
-        allowed, remaining, retry_after_us = self._script(
+        allowed, remaining, retry_after_us, member = self._script(
             keys=[self.redis_key(key)],
             args=[self.limit, int(self.window_seconds * 1_000_000), secrets.token_hex(6)],
         )
+        member = member.decode() if isinstance(member, bytes) else str(member)
         return Decision(
             allowed=bool(allowed),
             remaining=int(remaining),
             retry_after=max(0.0, int(retry_after_us) / 1_000_000),
+            member=member or None,
         )
+
+    def release(self, key: str, member: str) -> None:
+        """Take back one admitted hit: it no longer counts against the window."""
+        self._redis.zrem(self.redis_key(key), member)
 
     def reset(self, key: str) -> None:
         self._redis.delete(self.redis_key(key))

@@ -1,4 +1,4 @@
-"""The global per-client-IP limit (``SCHOLARNET_RATELIMIT_GLOBAL``) for every request.
+"""The global per-client-IP limit (``RATELIMIT_GLOBAL``) for every request.
 
 It runs before sessions and authentication so a flood is turned away before it costs anything.
 Probes and scrapes (``/healthz``, ``/readyz``, ``/metrics``) are exempt: an orchestrator must be
@@ -27,9 +27,9 @@ class GlobalRateLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not settings.SCHOLARNET_RATELIMIT_ENABLED or _is_exempt(request.path):
+        if not settings.RATELIMIT_ENABLED or _is_exempt(request.path):
             return self.get_response(request)
-        rate = parse_rate(settings.SCHOLARNET_RATELIMIT_GLOBAL)
+        rate = parse_rate(settings.RATELIMIT_GLOBAL)
         key = f"global:{rate_limit_ident(client_ip(request))}"
         try:
             decision = hit(rate, key, scope="global")

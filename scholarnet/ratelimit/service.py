@@ -1,10 +1,16 @@
 """Rate checks for the middleware, the DRF throttle and services, with the Redis-outage policy.
 
-``check_rate("login", key)`` uses the rate configured for the scope in
-``SCHOLARNET_RATELIMIT_RATES``; ``check_rate("1/60s", f"sms:{phone}")`` takes a literal rate.
-When Redis cannot be reached the check fails open (admits, logs at most once a minute, counts a
-metric) or closed (raises :class:`LimiterUnavailable`, a 503) as ``SCHOLARNET_RATELIMIT_FAIL_OPEN``
-or the caller's ``fail_open`` says. A circuit breaker spares later requests the connect timeout.
+``check_rate(LOGIN_FAILURES_IP, key)`` (or the scope's name) uses the rate of a declared
+:class:`~scholarnet.ratelimit.scopes.RateScope`; ``check_rate("1/60s", f"sms:{phone}")`` takes a
+literal rate. When Redis cannot be reached:
+
+* a *security* scope counts in the process-local window (never open: password guessing must not
+  become unlimited because Redis is down);
+* everything else fails open (admits, logs at most once a minute, counts a metric) or closed
+  (raises :class:`LimiterUnavailable`, a 503) as ``RATELIMIT_FAIL_OPEN`` or the caller's
+  ``fail_open`` says.
+
+A circuit breaker spares later requests the connect timeout.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from prometheus_client import Counter
 from scholarnet.api.errors import RateLimited, ServiceUnavailable
 from scholarnet.cache.breaker import CircuitBreaker
 from scholarnet.ratelimit.limiter import Decision, Rate, SlidingWindowLimiter, parse_rate
+from scholarnet.ratelimit.local import LOCAL_MEMBER_PREFIX, local_window
+from scholarnet.ratelimit.scopes import RateScope, rate_scope_get
 
 logger = logging.getLogger(__name__)
 
@@ -32,9 +40,12 @@ DECISIONS = Counter(
 )
 UNAVAILABLE = Counter(
     "scholarnet_ratelimit_unavailable",
-    "Rate-limit checks made without Redis; mode says whether they were let through (open).",
+    "Rate-limit checks made without Redis; mode: let through (open), refused (closed) or "
+    "counted in the process-local window (local).",
     ["scope", "mode"],
 )
+
+REDIS_FAILURES = (redis.RedisError, OSError)
 
 # Shared by every check: they all talk to the same Redis.
 breaker = CircuitBreaker()
@@ -55,27 +66,32 @@ def redis_client() -> redis.Redis:
     return get_redis_connection("default")
 
 
-def resolve_rate(scope_or_rate: str) -> tuple[str, Rate]:
-    """(namespace for keys and metrics, rate) of a configured scope or a literal rate string."""
-    rates: dict[str, str] = settings.SCHOLARNET_RATELIMIT_RATES
-    if scope_or_rate in rates:
-        return scope_or_rate, parse_rate(rates[scope_or_rate])
+def resolve_rate(scope_or_rate: RateScope | str) -> tuple[str, Rate, bool]:
+    """(namespace for keys and metrics, rate, security?) of a scope or a literal rate string."""
+    scope = rate_scope_get(scope_or_rate) if isinstance(scope_or_rate, str) else scope_or_rate
+    if scope is not None:
+        return scope.name, scope.rate(), scope.security
     try:
-        rate = parse_rate(scope_or_rate)
+        rate = parse_rate(scope_or_rate)  # type: ignore[arg-type]
     except ValueError as error:
         raise ImproperlyConfigured(
-            f"{scope_or_rate!r} is neither a scope in SCHOLARNET_RATELIMIT_RATES nor a rate"
+            f"{scope_or_rate!r} is neither a rate nor a declared scope: declare it as a RateScope "
+            "in the owning app's rates module"
         ) from error
-    return f"rate:{rate}", rate
+    return f"rate:{rate}", rate, False
 
 
-def check_rate(scope_or_rate: str, key: str, *, fail_open: bool | None = None) -> Decision:
+def check_rate(
+    scope_or_rate: RateScope | str, key: str, *, fail_open: bool | None = None
+) -> Decision:
     """Count one hit for ``key`` under a scope or literal rate; see the module docstring."""
-    namespace, rate = resolve_rate(scope_or_rate)
-    return hit(rate, f"{namespace}:{key}", scope=namespace, fail_open=fail_open)
+    namespace, rate, security = resolve_rate(scope_or_rate)
+    return hit(rate, f"{namespace}:{key}", scope=namespace, fail_open=fail_open, security=security)
 
 
-def enforce_rate(scope_or_rate: str, key: str, *, fail_open: bool | None = None) -> Decision:
+def enforce_rate(
+    scope_or_rate: RateScope | str, key: str, *, fail_open: bool | None = None
+) -> Decision:
     """Like :func:`check_rate`, but raises :class:`RateLimited` (429) when over the limit."""
     decision = check_rate(scope_or_rate, key, fail_open=fail_open)
     if not decision.allowed:
@@ -83,25 +99,58 @@ def enforce_rate(scope_or_rate: str, key: str, *, fail_open: bool | None = None)
     return decision
 
 
-def hit(rate: Rate, key: str, *, scope: str, fail_open: bool | None = None) -> Decision:
-    if not settings.SCHOLARNET_RATELIMIT_ENABLED:
+def hit(
+    rate: Rate,
+    key: str,
+    *,
+    scope: str,
+    fail_open: bool | None = None,
+    security: bool = False,
+) -> Decision:
+    if not settings.RATELIMIT_ENABLED:
         return Decision(allowed=True, remaining=rate.limit, retry_after=0.0)
     if breaker.allow():
         try:
             decision = SlidingWindowLimiter.for_rate(redis_client(), rate).hit(key)
-        except (redis.RedisError, OSError) as error:
+        except REDIS_FAILURES as error:
             breaker.record_failure()
             _warn_unavailable(error)
         else:
             breaker.record_success()
             DECISIONS.labels(scope, "allowed" if decision.allowed else "denied").inc()
             return decision
+    if security:
+        UNAVAILABLE.labels(scope, "local").inc()
+        return local_window.hit(rate, key)
     if fail_open is None:
-        fail_open = bool(settings.SCHOLARNET_RATELIMIT_FAIL_OPEN)
+        fail_open = bool(settings.RATELIMIT_FAIL_OPEN)
     UNAVAILABLE.labels(scope, "open" if fail_open else "closed").inc()
     if fail_open:
         return Decision(allowed=True, remaining=0, retry_after=0.0)
     raise LimiterUnavailable()
+
+
+def hit_release(scope: RateScope, key: str, member: str) -> None:
+    """Take back one admitted hit of ``check_rate(scope, key)``. Best effort: on a Redis error
+    the hit keeps counting, which errs on the safe side."""
+    full_key = f"{scope.name}:{key}"
+    if member.startswith(LOCAL_MEMBER_PREFIX):
+        local_window.release(full_key, member)
+        return
+    try:
+        SlidingWindowLimiter.for_rate(redis_client(), scope.rate()).release(full_key, member)
+    except REDIS_FAILURES as error:
+        _warn_unavailable(error)
+
+
+def scope_reset(scope: RateScope, key: str) -> None:
+    """Forget every hit of ``key`` under ``scope``, here and in the local fallback. Best effort."""
+    full_key = f"{scope.name}:{key}"
+    local_window.reset(full_key)
+    try:
+        SlidingWindowLimiter.for_rate(redis_client(), scope.rate()).reset(full_key)
+    except REDIS_FAILURES as error:
+        _warn_unavailable(error)
 
 
 def _warn_unavailable(error: BaseException) -> None:

@@ -1,18 +1,21 @@
-"""A DRF throttle on the Redis sliding window, for per-action limits (login, comment, like …).
+"""A DRF throttle on the Redis sliding window, for per-action limits (comment, like, search …).
 
-The rate comes from ``SCHOLARNET_RATELIMIT_RATES[scope]``; the scope is the class's ``scope`` or
-the view's ``throttle_scope``. Hits are counted per user when authenticated, else per client IP.
-Key by something else by overriding :meth:`RedisRateThrottle.get_ident_key`::
+The scope is the class's ``scope`` (a :class:`~scholarnet.ratelimit.scopes.RateScope` or the name
+of one) or the view's ``throttle_scope``; its rate comes from the setting ``RATELIMIT_<SCOPE>``.
+Hits are counted per user when authenticated, else per client IP. Key by something else by
+overriding :meth:`RedisRateThrottle.get_ident_key`; a key built from request data must go through
+:func:`~scholarnet.ratelimit.ident.key_digest` (the body may hold anything, lone surrogates too)::
 
-    class LoginEmailThrottle(RedisRateThrottle):
-        scope = "login"
+    class CodeSendPhoneThrottle(RedisRateThrottle):
+        scope = CODE_SEND_PHONE
 
         def get_ident_key(self, request, view):
-            return f"email:{str(request.data.get('email', '')).lower()}"
+            return f"phone:{key_digest(request.data.get('phone', ''))}"
 
 Over the limit it raises :class:`~scholarnet.api.errors.RateLimited`, so the response is the
-usual error envelope with ``Retry-After``. A Redis outage follows
-``SCHOLARNET_RATELIMIT_FAIL_OPEN``.
+usual error envelope with ``Retry-After``. A Redis outage follows the scope (security scopes
+count locally, the rest follow ``RATELIMIT_FAIL_OPEN``). Limits on *failed* attempts at a secret
+are not throttles: see :mod:`scholarnet.ratelimit.security`.
 """
 
 from __future__ import annotations
@@ -25,11 +28,12 @@ from rest_framework.throttling import BaseThrottle
 
 from scholarnet.api.errors import RateLimited
 from scholarnet.ratelimit.ident import client_ip, rate_limit_ident
+from scholarnet.ratelimit.scopes import RateScope
 from scholarnet.ratelimit.service import check_rate
 
 
 class RedisRateThrottle(BaseThrottle):
-    scope: str | None = None
+    scope: RateScope | str | None = None
 
     def allow_request(self, request: Request, view: Any) -> bool:
         scope = self.get_scope(view)
@@ -41,7 +45,7 @@ class RedisRateThrottle(BaseThrottle):
             raise RateLimited(retry_after=math.ceil(decision.retry_after))
         return True
 
-    def get_scope(self, view: Any) -> str | None:
+    def get_scope(self, view: Any) -> RateScope | str | None:
         return self.scope or getattr(view, "throttle_scope", None)
 
     def get_ident_key(self, request: Request, view: Any) -> str | None:

@@ -10,11 +10,11 @@ from bench import views
 @pytest.fixture
 def reload_bench_urls(settings):
     def reload(enabled: bool) -> list:
-        settings.SCHOLARNET_BENCH_VIEWS = enabled
+        settings.BENCH_VIEWS = enabled
         return importlib.reload(bench_urls).urlpatterns
 
     yield reload
-    settings.SCHOLARNET_BENCH_VIEWS = False
+    settings.BENCH_VIEWS = False
     importlib.reload(bench_urls)
 
 

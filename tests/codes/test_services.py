@@ -86,19 +86,27 @@ def test_resend_after_the_guard_replaces_the_code():
 
     second = code_issue(purpose="login", target=phone)
 
-    if first != second:
-        assert _error_code(lambda: code_verify(purpose="login", target=phone, code=first)) == (
-            "code_invalid"
-        )
+    # The stored digest is the second code's: checking it succeeds and burns it.
+    stored = get_redis_connection("default").hget(_keys("login", phone)[0], "digest").decode()
+    assert stored == services._digest(purpose="login", target=phone, code=second)
     code_verify(purpose="login", target=phone, code=second)
+    assert _error_code(lambda: code_verify(purpose="login", target=phone, code=first)) == (
+        "code_expired"
+    )
 
 
 def test_the_guard_is_per_purpose_and_target():
-    phone = phone_number()
-    code_issue(purpose="login", target=phone)
+    phone, other_phone = phone_number(), phone_number()
+    login_code = code_issue(purpose="login", target=phone)
 
-    code_issue(purpose="bind_phone", target=phone)
-    code_issue(purpose="login", target=phone_number())
+    bind_code = code_issue(purpose="bind_phone", target=phone)
+    other_code = code_issue(purpose="login", target=other_phone)
+
+    # Three codes issued, none refused by another's guard, each verifying under its own key only.
+    assert [len(code) for code in (login_code, bind_code, other_code)] == [6, 6, 6]
+    code_verify(purpose="bind_phone", target=phone, code=bind_code)
+    code_verify(purpose="login", target=other_phone, code=other_code)
+    code_verify(purpose="login", target=phone, code=login_code)
 
 
 def test_purpose_is_part_of_the_key():

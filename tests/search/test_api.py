@@ -243,7 +243,7 @@ def test_user_html_is_escaped_in_highlights_and_returned_as_plain_text(client):
 
 
 def test_search_is_rate_limited(client, settings):
-    settings.SCHOLARNET_RATELIMIT_RATES = {**settings.SCHOLARNET_RATELIMIT_RATES, "search": "2/60s"}
+    settings.RATELIMIT_SEARCH = "2/60s"
 
     statuses = [client.get(SEARCH, {"q": "graphs"}).status_code for _ in range(3)]
     limited = client.get(SEARCH, {"q": "graphs"})

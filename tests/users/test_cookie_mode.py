@@ -1,7 +1,9 @@
-"""The same API with SCHOLARNET_AUTH_MODE = "cookie": the ssid session cookie instead of JWTs."""
+"""The same API with AUTH_MODE = "cookie": the ssid session cookie instead of JWTs."""
 
 import pytest
+import redis
 from django.conf import settings as django_settings
+from django_redis.cache import RedisCache
 from rest_framework.test import APIClient
 
 from apps.users import revocation
@@ -17,7 +19,7 @@ LOGIN = "/api/v1/auth/login"
 
 @pytest.fixture(autouse=True)
 def _cookie_mode(settings):
-    settings.SCHOLARNET_AUTH_MODE = "cookie"
+    settings.AUTH_MODE = "cookie"
 
 
 def browser() -> APIClient:
@@ -121,14 +123,33 @@ def test_a_deactivated_user_is_refused_at_once(user):
     assert (response.status_code, response.json()["code"]) == (401, "user_inactive")
 
 
-def test_redis_down_fails_closed(user, monkeypatch):
+def test_redis_down_fails_closed_with_503(user, monkeypatch):
     client = browser()
     sign_in(client, user.email)
     monkeypatch.setattr(revocation, "_client", unreachable_redis)
 
     response = client.get(ME)
 
-    assert (response.status_code, response.json()["code"]) == (401, "session_check_unavailable")
+    assert (response.status_code, response.json()["code"]) == (503, "session_check_unavailable")
+    assert response["Retry-After"] == "5"
+
+
+def test_unreadable_session_store_is_503_not_anonymous(user, monkeypatch):
+    """Django's cache session store swallows Redis errors and looks like "no session"; the
+    authentication tells the two apart by asking Redis itself (``sessions_check_available``)."""
+    client = browser()
+    sign_in(client, user.email)
+    monkeypatch.setattr(revocation, "_client", unreachable_redis)
+    monkeypatch.setattr(RedisCache, "get", _redis_unreachable)
+
+    response = client.get(ME)
+
+    assert (response.status_code, response.json()["code"]) == (503, "session_check_unavailable")
+    assert UserSession.objects.get().revoked_at is None
+
+
+def _redis_unreachable(*args, **kwargs):
+    raise redis.ConnectionError("Redis is down")
 
 
 def test_session_data_lives_in_redis_for_the_refresh_lifetime(user):

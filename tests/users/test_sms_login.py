@@ -41,7 +41,7 @@ def test_sending_again_within_a_minute_is_429(api_client):
     assert SmsMessage.objects.count() == 1
 
 
-@override_settings(SCHOLARNET_RATELIMIT_RATES={"code_send": "2/1h"})
+@override_settings(RATELIMIT_CODE_SEND_IP="2/1h")
 def test_sends_from_one_ip_are_limited_across_phones(api_client):
     for n in range(2):
         assert api_client.post(SEND, {"phone": f"+861380013800{n}"}).status_code == 202

@@ -1,3 +1,4 @@
+import time
 from datetime import timedelta
 
 import pytest
@@ -106,7 +107,7 @@ def test_access_token_from_another_user_agent_is_refused(api_client, signed_in):
     assert _error(response) == (401, "token_user_agent_mismatch")
 
 
-@override_settings(SCHOLARNET_JWT_BIND_USER_AGENT=False)
+@override_settings(JWT_BIND_USER_AGENT=False)
 def test_user_agent_binding_can_be_switched_off(api_client, signed_in):
     assert api_client.get(ME, HTTP_USER_AGENT="curl/8.5.0").status_code == 200
 
@@ -155,21 +156,79 @@ def test_deactivated_user_is_refused_at_once(api_client, signed_in, user):
     )
 
 
-def test_redis_down_fails_closed(api_client, signed_in, monkeypatch):
+def test_redis_down_fails_closed_with_503_and_retry_after(api_client, signed_in, monkeypatch):
     monkeypatch.setattr(revocation, "_client", unreachable_redis)
 
     response = api_client.get(ME)
 
-    assert response.status_code == 401
+    # 503, not 401: a client that hears 401 signs its user out over a Redis blip.
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
     assert response.json() == {
         "detail": "Sessions cannot be checked right now. Try again shortly.",
         "code": "session_check_unavailable",
         "extra": {},
     }
-    assert _error(api_client.post(REFRESH, {"refresh": signed_in["refresh"]})) == (
-        401,
-        "session_check_unavailable",
+
+
+def test_refresh_while_redis_is_down_is_503_and_spends_nothing(api_client, signed_in, monkeypatch):
+    monkeypatch.setattr(revocation, "_client", unreachable_redis)
+
+    response = api_client.post(REFRESH, {"refresh": signed_in["refresh"]})
+
+    assert _error(response) == (503, "session_check_unavailable")
+    assert response["Retry-After"] == "5"
+    session = UserSession.objects.get()
+    assert (session.refresh_generation, session.revoked_at) == (0, None)
+    monkeypatch.undo()
+    revocation.reset_breaker()
+    # Once Redis is back the same refresh token still works: it was not burned.
+    assert api_client.post(REFRESH, {"refresh": signed_in["refresh"]}).status_code == 200
+
+
+def test_writes_while_redis_is_down_are_503_and_change_nothing(
+    api_client, signed_in, user, monkeypatch
+):
+    monkeypatch.setattr(revocation, "_client", unreachable_redis)
+
+    response = api_client.patch(ME, {"nickname": "Changed"})
+
+    assert _error(response) == (503, "session_check_unavailable")
+    user.refresh_from_db()
+    assert user.nickname == "Ada"
+
+
+def test_after_one_failure_the_breaker_answers_without_asking_redis(
+    api_client, signed_in, monkeypatch
+):
+    clients_handed_out = []
+
+    def unreachable():
+        clients_handed_out.append(1)
+        return unreachable_redis()
+
+    monkeypatch.setattr(revocation, "_client", unreachable)
+
+    first = api_client.get(ME)
+    second = api_client.get(ME)
+
+    assert (_error(first), _error(second)) == (
+        (503, "session_check_unavailable"),
+        (503, "session_check_unavailable"),
     )
+    assert clients_handed_out == [1]  # the second request never paid a connect timeout
+
+
+def test_once_redis_answers_again_the_check_recovers_without_a_restart(
+    api_client, signed_in, monkeypatch
+):
+    monkeypatch.setattr(revocation, "_client", unreachable_redis)
+    assert _error(api_client.get(ME)) == (503, "session_check_unavailable")
+    monkeypatch.undo()
+
+    time.sleep(0.6)  # past the breaker's first back-off (0.5 s): the next request probes
+
+    assert api_client.get(ME).status_code == 200
 
 
 def test_logout_while_redis_is_down_is_503_and_can_be_retried(api_client, signed_in, monkeypatch):

@@ -11,6 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.users.rates import WECHAT_LOGIN
 from apps.users.responses import session_response
 from apps.users.serializers import AuthSessionTokensOutputSerializer
 from apps.users.wechat.serializers import (
@@ -35,7 +36,7 @@ WECHAT_UNAVAILABLE = "WeChat could not be reached or gave an unusable answer."
 
 
 class WeChatCallbackThrottle(RedisRateThrottle):
-    scope = "wechat_login"
+    scope = WECHAT_LOGIN
 
 
 def _state_cookie_path() -> str:

@@ -139,7 +139,7 @@ def test_readyz_is_503_naming_the_broker_when_it_is_unreachable(client, settings
 
 @pytest.mark.django_db
 def test_readyz_does_not_hang_on_a_hanging_dependency(client, settings, monkeypatch):
-    settings.SCHOLARNET_READINESS_TIMEOUT = 0.3
+    settings.READINESS_TIMEOUT = 0.3
     release = threading.Event()
 
     def hanging() -> str:

@@ -123,7 +123,7 @@ def test_a_metric_registered_directly_is_returned_not_duplicated():
     ],
 )
 def test_the_allow_list_restricts_scrapers(client, settings, allowed, remote_addr, status):
-    settings.SCHOLARNET_METRICS_ALLOWED_IPS = allowed
+    settings.METRICS_ALLOWED_IPS = allowed
 
     response = client.get("/metrics", REMOTE_ADDR=remote_addr)
 
@@ -137,7 +137,7 @@ def test_the_allow_list_restricts_scrapers(client, settings, allowed, remote_add
 
 
 def test_an_invalid_allow_list_entry_fails_the_system_check(settings):
-    settings.SCHOLARNET_METRICS_ALLOWED_IPS = ["10.0.0.0/8", "intranet"]
+    settings.METRICS_ALLOWED_IPS = ["10.0.0.0/8", "intranet"]
 
     [error] = check_metrics_allowed_ips()
 
@@ -147,7 +147,7 @@ def test_an_invalid_allow_list_entry_fails_the_system_check(settings):
 
 
 def test_a_valid_allow_list_passes_the_system_check(settings):
-    settings.SCHOLARNET_METRICS_ALLOWED_IPS = ["10.0.0.0/8", "::1"]
+    settings.METRICS_ALLOWED_IPS = ["10.0.0.0/8", "::1"]
 
     assert check_metrics_allowed_ips() == []
 

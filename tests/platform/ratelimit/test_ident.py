@@ -27,7 +27,7 @@ def _request(remote: str, forwarded: str | None = None):
     ],
 )
 def test_client_ip(settings, proxies, remote, forwarded, expected):
-    settings.SCHOLARNET_TRUSTED_PROXY_COUNT = proxies
+    settings.TRUSTED_PROXY_COUNT = proxies
 
     assert client_ip(_request(remote, forwarded)) == expected
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django_redis import get_redis_connection
 
-from scholarnet.ratelimit.limiter import Decision, Rate, SlidingWindowLimiter, parse_rate
+from scholarnet.ratelimit.limiter import Rate, SlidingWindowLimiter, parse_rate
 
 
 @pytest.fixture
@@ -77,11 +77,25 @@ def test_window_slides_instead_of_resetting(redis_client):
 
     time.sleep(refused.retry_after + 0.05)  # the t = 0 hit has left the window
 
-    assert limiter.hit("client") == Decision(allowed=True, remaining=0, retry_after=0.0)
+    admitted = limiter.hit("client")
+    assert (admitted.allowed, admitted.remaining, admitted.retry_after) == (True, 0, 0.0)
     # The t = 0.5 hit is still inside: a fixed window would have reset both.
     second = limiter.hit("client")
     assert second.allowed is False
     assert 0 < second.retry_after <= 0.5
+
+
+def test_release_takes_back_exactly_one_admitted_hit(redis_client):
+    limiter = SlidingWindowLimiter(redis_client, limit=2, window_seconds=60)
+    first = limiter.hit("client")
+    limiter.hit("client")
+    assert limiter.hit("client").allowed is False
+
+    limiter.release("client", first.member)
+
+    assert limiter.hit("client").allowed is True
+    assert limiter.hit("client").allowed is False
+    assert redis_client.zcard(limiter.redis_key("client")) == 2
 
 
 def test_keys_are_counted_separately(redis_client):

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.urls("tests.platform.ratelimit.urls")
 
 @pytest.fixture(autouse=True)
 def global_limit(settings):
-    settings.SCHOLARNET_RATELIMIT_GLOBAL = "3/60s"
+    settings.RATELIMIT_GLOBAL = "3/60s"
     urls.calls.clear()
     return settings
 
@@ -41,7 +41,7 @@ def test_each_client_ip_has_its_own_budget(client):
 
 
 def test_clients_behind_a_trusted_proxy_are_told_apart(client, global_limit):
-    global_limit.SCHOLARNET_TRUSTED_PROXY_COUNT = 1
+    global_limit.TRUSTED_PROXY_COUNT = 1
     proxy = {"REMOTE_ADDR": "10.0.0.2"}
     for _ in range(3):
         client.get("/ping", HTTP_X_FORWARDED_FOR="198.51.100.1", **proxy)
@@ -59,20 +59,20 @@ def test_probe_paths_are_exempt_and_not_counted(client, path):
 
 
 def test_switched_off_admits_everything(client, global_limit):
-    global_limit.SCHOLARNET_RATELIMIT_ENABLED = False
+    global_limit.RATELIMIT_ENABLED = False
 
     assert [client.get("/ping").status_code for _ in range(5)] == [200] * 5
 
 
 def test_redis_down_fail_open_lets_requests_through(client, global_limit, redis_down):
-    global_limit.SCHOLARNET_RATELIMIT_FAIL_OPEN = True
+    global_limit.RATELIMIT_FAIL_OPEN = True
 
     assert [client.get("/ping").status_code for _ in range(5)] == [200] * 5
     assert len(urls.calls) == 5
 
 
 def test_redis_down_fail_closed_answers_503(client, global_limit, redis_down):
-    global_limit.SCHOLARNET_RATELIMIT_FAIL_OPEN = False
+    global_limit.RATELIMIT_FAIL_OPEN = False
 
     response = client.get("/ping")
 
@@ -87,7 +87,7 @@ def test_redis_down_fail_closed_answers_503(client, global_limit, redis_down):
 
 
 def test_fifty_concurrent_requests_admit_exactly_ten(global_limit):
-    global_limit.SCHOLARNET_RATELIMIT_GLOBAL = "10/60s"
+    global_limit.RATELIMIT_GLOBAL = "10/60s"
 
     statuses = run_together(
         50, lambda _: Client().get("/ping", REMOTE_ADDR="198.51.100.7").status_code

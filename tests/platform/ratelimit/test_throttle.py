@@ -8,12 +8,13 @@ from rest_framework.response import Response
 from rest_framework.test import APIClient, APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
+from scholarnet.ratelimit.scopes import RateScope
 from scholarnet.ratelimit.throttles import RedisRateThrottle
 from tests.support.concurrency import run_together
 
 
 class EmailThrottle(RedisRateThrottle):
-    scope = "test_login"
+    scope = "test_email"
 
     def get_ident_key(self, request, view):
         return f"email:{str(request.data.get('email', '')).lower()}"
@@ -53,9 +54,14 @@ urlpatterns = [
 pytestmark = pytest.mark.urls(__name__)
 
 
+TEST_ACTION = RateScope("test_action", default="9/60s")
+TEST_EMAIL = RateScope("test_email", default="9/60s")
+
+
 @pytest.fixture(autouse=True)
 def rates(settings):
-    settings.SCHOLARNET_RATELIMIT_RATES = {"test_action": "2/60s", "test_login": "1/60s"}
+    settings.RATELIMIT_TEST_ACTION = "2/60s"
+    settings.RATELIMIT_TEST_EMAIL = "1/60s"
     return settings
 
 
@@ -112,7 +118,7 @@ def test_view_without_a_scope_is_not_throttled(api):
 
 
 def test_redis_down_fail_closed_answers_503_envelope(api, rates, redis_down):
-    rates.SCHOLARNET_RATELIMIT_FAIL_OPEN = False
+    rates.RATELIMIT_FAIL_OPEN = False
 
     response = api.post("/action")
 
@@ -121,13 +127,13 @@ def test_redis_down_fail_closed_answers_503_envelope(api, rates, redis_down):
 
 
 def test_redis_down_fail_open_admits(api, rates, redis_down):
-    rates.SCHOLARNET_RATELIMIT_FAIL_OPEN = True
+    rates.RATELIMIT_FAIL_OPEN = True
 
     assert [api.post("/action").status_code for _ in range(4)] == [200] * 4
 
 
 def test_fifty_concurrent_requests_admit_exactly_ten(rates):
-    rates.SCHOLARNET_RATELIMIT_RATES = {"test_action": "10/60s"}
+    rates.RATELIMIT_TEST_ACTION = "10/60s"
 
     statuses = run_together(
         50, lambda _: APIClient().post("/action", REMOTE_ADDR="198.51.100.9").status_code

@@ -297,10 +297,7 @@ def test_disabled_login_answers_404_and_creates_nothing(client, wechat_settings,
 
 
 def test_callbacks_are_limited_per_client_ip(client, wechat_settings, wechat_http):
-    wechat_settings.SCHOLARNET_RATELIMIT_RATES = {
-        **wechat_settings.SCHOLARNET_RATELIMIT_RATES,
-        "wechat_login": "2/60s",
-    }
+    wechat_settings.RATELIMIT_WECHAT_LOGIN = "2/60s"
     wechat_http.add(
         responses.POST, ACCESS_TOKEN_URL, json={"errcode": 40029, "errmsg": "invalid code"}
     )
