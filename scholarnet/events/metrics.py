@@ -2,15 +2,17 @@
 
 from prometheus_client import Counter
 
-events_published = Counter("events_published", "Events committed to the outbox.", ["type"])
+events_published = Counter(
+    "scholarnet_events_published", "Events committed to the outbox.", ["type"]
+)
 events_relayed = Counter(
-    "events_relayed", "Outbox events handed to the transport and marked sent.", ["type"]
+    "scholarnet_events_relayed", "Outbox events handed to the transport and marked sent.", ["type"]
 )
 events_relay_failures = Counter(
-    "events_relay_failures", "Outbox events the transport failed to deliver.", ["type"]
+    "scholarnet_events_relay_failures", "Outbox events the transport failed to deliver.", ["type"]
 )
 events_handled = Counter(
-    "events_handled",
+    "scholarnet_events_handled",
     "Events run through a group's handler, by outcome (applied, duplicate, dead_lettered).",
     ["group", "type", "outcome"],
 )
