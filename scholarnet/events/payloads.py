@@ -24,7 +24,6 @@ consumer reads a newer producer's events.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import typing
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Self
@@ -63,14 +62,20 @@ class EventPayload:
         return cls(**values)
 
 
-@functools.cache
-def _fields_of(cls: type[EventPayload]) -> dict[str, bool]:
-    """Field name → whether it holds a datetime (sent as ISO 8601 text)."""
-    hints = typing.get_type_hints(cls)
-    return {
-        field.name: datetime in (hints[field.name], *typing.get_args(hints[field.name]))
-        for field in dataclasses.fields(cls)
-    }
+_FIELDS: dict[type, dict[str, bool]] = {}
+
+
+def _fields_of(cls: type) -> dict[str, bool]:
+    """Field name → whether it holds a datetime (sent as ISO 8601 text), per payload class."""
+    known = _FIELDS.get(cls)
+    if known is None:
+        hints = typing.get_type_hints(cls)
+        known = {
+            field.name: datetime in (hints[field.name], *typing.get_args(hints[field.name]))
+            for field in dataclasses.fields(cls)
+        }
+        _FIELDS[cls] = known
+    return known
 
 
 def publish_event(payload: EventPayload, *, occurred_at: datetime | None = None) -> OutboxEvent:

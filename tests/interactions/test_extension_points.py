@@ -1,0 +1,101 @@
+"""The provider registry and the typed event payloads every app builds on."""
+
+from datetime import datetime
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from apps.articles.events import ArticlePublished
+from apps.articles.providers import article_counts_providers, counts_get
+from apps.interactions import services
+from apps.interactions.events import CollectChanged, LikeChanged
+from scholarnet.events import Event
+from scholarnet.events.models import OutboxEvent
+from scholarnet.events.payloads import WrongEventType
+from scholarnet.providers import BulkFieldProviders
+
+
+def test_each_provider_fills_the_fields_it_owns_and_the_rest_keep_their_defaults():
+    calls = []
+    registry: BulkFieldProviders[int] = BulkFieldProviders(
+        name="counts", defaults={"a": 0, "b": 0, "c": 0}
+    )
+
+    def first(*, ids):
+        calls.append(("first", ids))
+        return {1: {"a": 5, "b": 99}}  # "b" is not first's: ignored
+
+    registry.register(name="first", fields=["a"], provide=first)
+    registry.register(
+        name="second", fields=["b"], provide=lambda *, ids: {2: {"b": 7}, 9: {"b": 1}}
+    )
+
+    assert registry.collect([1, 2]) == {1: {"a": 5, "b": 0, "c": 0}, 2: {"a": 0, "b": 7, "c": 0}}
+    assert calls == [("first", [1, 2])]  # one call for the whole page
+    assert registry.collect([]) == {}
+
+
+def test_a_field_has_one_provider_and_must_be_declared():
+    registry: BulkFieldProviders[int] = BulkFieldProviders(name="counts", defaults={"a": 0})
+    registry.register(name="first", fields=["a"], provide=lambda *, ids: {})
+
+    with pytest.raises(ImproperlyConfigured, match="already provided by first"):
+        registry.register(name="second", fields=["a"], provide=lambda *, ids: {})
+    with pytest.raises(ImproperlyConfigured, match="unknown fields"):
+        registry.register(name="third", fields=["z"], provide=lambda *, ids: {})
+    registry.register(name="first", fields=["a"], provide=lambda *, ids: {})  # ready() again
+
+
+def test_comment_count_stays_zero_until_an_app_provides_it(monkeypatch):
+    monkeypatch.setattr(
+        "apps.interactions.selectors.article_stats_provide",
+        lambda *, ids: {i: {"like_count": 3, "comment_count": 8} for i in ids},
+    )
+    from django.apps import apps
+
+    from apps.interactions.apps import InteractionsConfig
+
+    config = apps.get_app_config("interactions")
+    assert isinstance(config, InteractionsConfig)
+    config.ready()
+    try:
+        counts = counts_get(article_ids=[4])[4]
+    finally:
+        monkeypatch.undo()
+        config.ready()
+
+    assert (counts.like_count, counts.comment_count) == (3, 0)
+    assert article_counts_providers.provider_names() == ["interactions"]
+
+
+@pytest.mark.django_db
+def test_like_changed_is_read_back_as_it_was_published(reader, article):
+    services.article_like(user=reader, article_id=article.pk)
+    row = OutboxEvent.objects.get(type="like.changed")
+
+    event = LikeChanged.from_event(Event.from_outbox(row))
+
+    assert row.key == f"article:{article.pk}"
+    assert row.version == LikeChanged.VERSION == 1
+    assert (event.user_id, event.article_id, event.liked, event.like_count) == (
+        reader.pk,
+        article.pk,
+        True,
+        1,
+    )
+    assert isinstance(event.occurred_at, datetime)
+    with pytest.raises(WrongEventType):
+        CollectChanged.from_event(Event.from_outbox(row))
+
+
+@pytest.mark.django_db
+def test_article_events_are_typed_at_their_producer(author, article):
+    row = OutboxEvent.objects.filter(type="article.published").get()
+
+    event = ArticlePublished.from_event(Event.from_outbox(row))
+
+    assert (event.article_id, event.author_id, event.status) == (
+        article.pk,
+        author.pk,
+        "published",
+    )
