@@ -12,6 +12,7 @@ from django.utils import timezone
 from apps.users.models import User, UserSession
 from apps.users.providers import user_follow_counts_providers
 from scholarnet.api.errors import NotFound
+from scholarnet.api.renderers import dumps as json_dumps
 from scholarnet.cache import two_level_cache
 
 
@@ -59,14 +60,28 @@ def _public_profile_load(user_id: int) -> dict[str, Any] | None:
 
 def user_public_profile_get(*, user_id: int) -> dict[str, Any]:
     """The public profile through the two-level cache; a deactivated user is not found."""
-    profile = two_level_cache.get_or_load(
+    profile = _public_profile_cached(user_id)
+    if profile is None:
+        raise NotFound("User not found.")
+    return profile
+
+
+def _public_profile_cached(user_id: int) -> dict[str, Any] | None:
+    return two_level_cache.get_or_load(
         profile_cache_key(user_id),
         lambda: _public_profile_load(user_id),
         ttl=settings.USER_PROFILE_CACHE_TTL,
     )
-    if profile is None:
-        raise NotFound("User not found.")
-    return profile
+
+
+def user_public_profile_json(*, user_id: int) -> bytes | None:
+    """The JSON body of the public profile, as the API view renders it; ``None`` for a 404.
+
+    The anonymous fast path of ``GET /users/{id}``: it does not raise NotFound, the caller hands
+    every ``None`` to the API view, which answers the error.
+    """
+    profile = _public_profile_cached(user_id)
+    return None if profile is None else json_dumps(profile)
 
 
 def user_search_document(*, user_id: int) -> dict[str, Any] | None:

@@ -1,9 +1,10 @@
 """v1 paths of accounts and sessions (DESIGN.md §4), and the WeChat login's."""
 
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from rest_framework.routers import SimpleRouter
 
 from apps.users.apis import AuthLogoutViewSet, AuthSessionViewSet, AuthViewSet, UserViewSet
+from apps.users.views import user_public_profile_view
 
 router = SimpleRouter(trailing_slash=False)
 router.register("auth/logout", AuthLogoutViewSet, basename="auth-logout")
@@ -11,7 +12,20 @@ router.register("auth/sessions", AuthSessionViewSet, basename="auth-sessions")
 router.register("auth", AuthViewSet, basename="auth")
 router.register("users", UserViewSet, basename="users")
 
+
+def _with_fast_profile(pattern: URLPattern | URLResolver) -> URLPattern | URLResolver:
+    # Same route, same name, same schema: only the callback gains the anonymous fast path.
+    if not isinstance(pattern, URLPattern) or pattern.name != "users-detail":
+        return pattern
+    return URLPattern(
+        pattern.pattern,
+        user_public_profile_view(pattern.callback),
+        pattern.default_args,
+        pattern.name,
+    )
+
+
 urlpatterns = [
-    *router.urls,
+    *(_with_fast_profile(pattern) for pattern in router.urls),
     path("", include("apps.users.wechat.urls")),
 ]
