@@ -111,9 +111,18 @@ class KafkaTransport:
     @staticmethod
     def _acknowledged(event: Event, future: FutureRecordMetadata, *, timeout: float) -> bool:
         try:
-            future.get(timeout=timeout)
+            metadata = future.get(timeout=timeout)
         except KafkaError:
             logger.exception("kafka did not acknowledge", extra={"event_id": str(event.event_id)})
+            return False
+        if metadata.offset < 0:
+            # kafka-python takes DUPLICATE_SEQUENCE_NUMBER for success. A broker that lost its
+            # producer state and handed the producer id out again says so for records it never
+            # stored; an ack that names no offset proves nothing, so the event goes again.
+            logger.warning(
+                "kafka acknowledged without an offset; sending again",
+                extra={"event_id": str(event.event_id)},
+            )
             return False
         return True
 

@@ -19,6 +19,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
+from kafka.errors import KafkaError
 
 from scholarnet.events import publish
 from scholarnet.events.envelope import decode
@@ -252,3 +253,22 @@ def test_two_relays_never_both_send_a_row_and_keep_key_order(transactional_db):
     assert set(sent) == {row.event_id for row in rows}
     assert_key_order(records)
     assert OutboxEvent.objects.filter(sent_at__isnull=True).count() == 0
+
+
+def test_a_producer_in_a_fatal_state_is_rebuilt_and_the_next_run_delivers(transactional_db):
+    row = publish_committed("article.published", {"article_id": 7}, key="article:7")
+    producer = shared_producer()
+    # What kafka-python does when InitProducerId fails after a broker lost its state: from then
+    # on this producer aborts every batch ("Aborting producer batches due to fatal error").
+    producer._transaction_manager.transition_to_fatal_error(KafkaError("UnknownError"))
+
+    assert relay_once() == 0
+
+    row.refresh_from_db()
+    assert (row.sent_at, row.claimed_until, row.attempts) == (None, None, 1)
+    assert shared_producer() is not producer
+    assert relay_once() == 1
+    assert event_ids(read_topic(topic_for("article.published"), count=1)) == [row.event_id]
+    row.refresh_from_db()
+    assert row.sent_at is not None
+    assert row.attempts == 2
