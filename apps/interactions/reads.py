@@ -142,7 +142,7 @@ def _stats_add_reads(added: dict[int, int]) -> None:
     ]
     quote = connection.ops.quote_name
     table = quote(ArticleStat._meta.db_table)
-    columns = ", ".join(quote(field.column) for field in fields)
+    columns = ", ".join(quote(str(field.column)) for field in fields)
     values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(added))
     sql = f"INSERT INTO {table} ({columns}) VALUES {values} {_upsert_tail(table)}"  # noqa: S608
     with connection.cursor() as cursor:

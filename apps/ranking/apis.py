@@ -25,7 +25,7 @@ class HotArticlesView(APIView):
         summary="The hot list",
         description="The best-scored public articles of the last days (recomputed every few "
         "minutes), best first. An article withdrawn or taken down since leaves the list at "
-        "once. Errors: 400 invalid_cursor, 400 invalid (page_size), 503 unavailable.",
+        "once.",
         parameters=[
             OpenApiParameter("cursor", OpenApiTypes.STR, description="From `next`."),
             OpenApiParameter(

@@ -28,7 +28,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import redis
 from django.conf import settings
@@ -39,7 +39,7 @@ from scholarnet.events.batches import BatchHandler, BatchRegistry, batch_registr
 from scholarnet.events.delivery import DatabaseDeadLetters, Failure
 from scholarnet.events.envelope import Event, MalformedEnvelope, decode, encode
 from scholarnet.events.kafka_clients import bootstrap_servers
-from scholarnet.events.registry import Handler
+from scholarnet.events.registry import Handler, HandlerFunc
 from scholarnet.events.topics import check_type, group_id_for, topic_for
 
 logger = logging.getLogger(__name__)
@@ -221,7 +221,7 @@ class StreamBatchRunner:
             block_ms = int((deadline - time.monotonic()) * 1000)
             if block_ms <= 0:
                 break
-            answer = self.client.xreadgroup(
+            answer: Any = self.client.xreadgroup(
                 self._group_id(),
                 self.consumer_name,
                 dict.fromkeys(self.streams, ">"),
@@ -249,7 +249,7 @@ class StreamBatchRunner:
             self.client.xack(stream, self._group_id(), *ids)
 
     def _dead_letter(self, event: Event, error: BaseException, attempts: int) -> None:
-        handler = Handler(
-            group=self.group, event_type=event.type, func=self.handler.func, idempotent=False
-        )  # type: ignore[arg-type]  # the dead-letter row only reads the group and the name
+        # The dead-letter row reads the group and the handler's name, nothing else of it.
+        func = cast(HandlerFunc, self.handler.func)
+        handler = Handler(group=self.group, event_type=event.type, func=func, idempotent=False)
         DatabaseDeadLetters().record(Failure(handler, event, error, attempts))

@@ -173,7 +173,8 @@ def test_an_anonymous_detail_read_emits_one_event_and_writes_nothing(author):
     [payload] = stream_events()
     assert payload["article_id"] == article.pk
     assert payload["author_id"] is None
-    assert payload["reader"].startswith("a:") and len(payload["reader"]) == 34
+    assert payload["reader"].startswith("a:")
+    assert len(payload["reader"]) == 34
     assert "203.0.113.9" not in payload["reader"]
     assert OutboxEvent.objects.count() == outbox_before
     assert not ArticleReadMark.objects.exists()
