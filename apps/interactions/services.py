@@ -42,7 +42,6 @@ __all__ = [
     "article_collect",
     "article_ids_with_facts",
     "article_like",
-    "article_read_counts_add",
     "article_stats_recount",
     "article_uncollect",
     "article_unlike",
@@ -370,29 +369,6 @@ def _collect_state(*, user: Any, article_id: int) -> CollectState:
         collect_count=_count_of(article_id, "collect_count"),
         collection_ids=folders,
     )
-
-
-# --- read counts (counted by the ranking app's read pipeline) ------------------------------
-
-
-def article_read_counts_add(*, deltas: dict[int, int]) -> None:
-    """Add a batch of reads (article id → new reads) to the stat rows and the Redis hashes.
-
-    For the read-count consumer: one transaction per batch, rows updated in article id order
-    (the order every writer locks stat rows in).
-    """
-    positive = {article_id: delta for article_id, delta in sorted(deltas.items()) if delta > 0}
-    if not positive:
-        return
-    stats = [ArticleStat(article_id=article_id) for article_id in positive]
-    ArticleStat.objects.bulk_create(stats, ignore_conflicts=True)
-    now = timezone.now()
-    with transaction.atomic():
-        for article_id, delta in positive.items():
-            ArticleStat.objects.filter(pk=article_id).update(
-                read_count=F("read_count") + delta, updated_at=now
-            )
-        counters_incr_on_commit(field="read_count", deltas=positive)
 
 
 # --- recount -------------------------------------------------------------------------------------

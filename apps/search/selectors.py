@@ -8,12 +8,13 @@ shown even while its removal from the index is still on its way.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.conf import settings
 from django.utils.dateparse import parse_datetime
 
+from apps.articles.providers import ViewerFlags, counts_get, flags_get
 from apps.search import sources
 from apps.search.analysis import terms
 from apps.search.backends import Hit, get_backend
@@ -62,6 +63,8 @@ def search_results_list(
     page = get_backend().search(doc_type, query, filters=filters, offset=offset, limit=limit)
     hits = _visible(doc_type, page.hits)
     results = [row for hit in hits if (row := RENDERERS[doc_type](hit)) is not None]
+    if doc_type == "article":
+        _add_engagement(results, viewer_id=viewer_id)
     end = offset + limit
     more = end < page.total and end <= settings.SEARCH_MAX_OFFSET
     return SearchResults(results=results, next_offset=end if more else None)
@@ -105,6 +108,15 @@ def _article(hit: Hit) -> dict[str, Any]:
         "published_at": parse_datetime(published_at) if isinstance(published_at, str) else None,
         "highlights": hit.highlights,
     }
+
+
+def _add_engagement(rows: list[dict[str, Any]], *, viewer_id: int | None) -> None:
+    """Counts and the viewer's flags, as every article list carries them (two bulk reads)."""
+    ids = [row["id"] for row in rows]
+    counts = counts_get(article_ids=ids)
+    flags = flags_get(user_id=viewer_id, article_ids=ids) if viewer_id is not None else {}
+    for row in rows:
+        row.update(asdict(counts[row["id"]]), **asdict(flags.get(row["id"], ViewerFlags())))
 
 
 def _user(hit: Hit) -> dict[str, Any] | None:

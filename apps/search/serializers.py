@@ -63,6 +63,12 @@ class SearchArticleOutputSerializer(serializers.Serializer):
     author = SearchArticleAuthorOutputSerializer()
     tags = serializers.ListField(child=serializers.CharField())
     published_at = serializers.DateTimeField(allow_null=True)
+    like_count = serializers.IntegerField()
+    collect_count = serializers.IntegerField()
+    read_count = serializers.IntegerField()
+    comment_count = serializers.IntegerField()
+    liked = serializers.BooleanField(help_text="By the signed-in viewer; false when anonymous.")
+    collected = serializers.BooleanField(help_text="By the signed-in viewer.")
     highlights = SearchArticleHighlightsOutputSerializer()
 
 

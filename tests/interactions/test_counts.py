@@ -169,3 +169,24 @@ def test_lists_carry_real_counts_in_constant_queries(
         assert [item["like_count"] for item in items] == [1] * size, path
         assert all(item["liked"] for item in items), path
         assert [item["collected"] for item in items] == [False] * (size - 1) + [True], path
+
+
+@pytest.mark.parametrize("size", [2, 6])
+def test_search_results_carry_counts_and_the_viewers_flags(
+    size, reader, reader_client, django_assert_max_num_queries
+):
+    from apps.search.services import search_article_sync
+
+    articles = [published_article(title=f"Krylov solver {n}") for n in range(size)]
+    for article in articles:
+        search_article_sync(article_id=article.pk)
+    services.article_like(user=reader, article_id=articles[0].pk)
+
+    # Session, visibility, stat rows, likes, folder entries: the same for any page size.
+    with django_assert_max_num_queries(6):
+        hits = reader_client.get("/api/v1/search", {"q": "krylov"}).json()["results"]
+
+    liked = {hit["id"]: (hit["like_count"], hit["liked"]) for hit in hits}
+    assert liked == {
+        article.pk: (1, True) if article == articles[0] else (0, False) for article in articles
+    }
