@@ -1,0 +1,606 @@
+"""The authorization matrix: every API operation, every role, every kind of object.
+
+Each row sends one request as one role and asserts the exact status and error code; a row that
+is denied (any 4xx) also asserts that no row of any ScholarNet table changed (a snapshot of
+every table before and after, later apps' tables included). List rows name the objects their
+answer must show and must hide; write rows that are allowed can name their effect.
+
+The roles (``authorization.ROLES``): ``anonymous``; ``other``, a signed-in stranger; ``owner``,
+who wrote the objects; ``staff``, a superuser, who gets nothing extra from the API (moderation
+is in the admin); ``deactivated``, an account closed after signing in; ``revoked``, a logged-out
+session of the owner; ``forged``, a token that does not verify. The objects
+(``authorization.world_build``, created once for the module): the owner's articles in every state
+(``draft``, ``published``, ``private``, ``taken_down``, ``deleted``), an article of the
+deactivated user, the users' profiles, the owner's own tag, sessions of the owner and of another
+user, and ids that do not exist.
+
+The module fails when the API grows without rows: every (path, method) of the freshly generated
+OpenAPI schema under /api/ needs rows for every role, an operation on /articles/{id} needs rows
+for every article state, every row must name a real operation, and every route under /api/ must
+be in the schema or in ``EXEMPT_ROUTES``.
+
+Adding an endpoint's rows is one entry per object in ``TABLE``::
+
+    *rows("PUT", LIKE, on="published", anonymous=401, bad=401, everyone=204),
+    *rows("PUT", LIKE, on="private", owner=204, anonymous=401, bad=401, everyone=404),
+
+``everyone`` gives the roles not named, ``bad`` the three bad-credential roles; a status may be
+``(status, "code")``; ``code=``, ``body=``, ``query=`` (a dict, or a function of the world),
+``shows=``/``hides=`` (targets whose ids the list answer must or must not contain),
+``hidden_keys=`` and ``effect=`` (a function of the world, true once the write happened) apply
+to the entry's rows. A known defect is a row with the right status and ``xfail="why"``; the
+mark is strict, so fixing the defect fails the row until the mark goes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.test import override_settings
+
+from apps.articles.models import Article, ArticleStatus
+from apps.interactions.models import ArticleLike, Collection, CollectionItem
+from apps.users.models import User, UserSession
+from tests.integration.authorization import (
+    ARTICLE_STATES,
+    ROLES,
+    SEARCH_WORD,
+    TAG_NAME,
+    Case,
+    World,
+    answer_ids,
+    api_routes_outside_schema,
+    database_snapshot,
+    request,
+    rows,
+    schema_operations,
+    snapshot_changes,
+    world_build,
+    world_redis_restore,
+)
+from tests.users.factories import PASSWORD
+
+ARTICLES = "/api/v1/articles"
+DETAIL = "/api/v1/articles/{id}"
+DRAFT = "/api/v1/articles/{id}/draft"
+PUBLISH = "/api/v1/articles/{id}/publish"
+WITHDRAW = "/api/v1/articles/{id}/withdraw"
+ME_ARTICLES = "/api/v1/me/articles"
+TAGS = "/api/v1/tags"
+TAG_ARTICLES = "/api/v1/tags/{name}/articles"
+SEARCH = "/api/v1/search"
+USER = "/api/v1/users/{id}"
+ME = "/api/v1/users/me"
+REGISTER = "/api/v1/auth/register"
+LOGIN = "/api/v1/auth/login"
+REFRESH = "/api/v1/auth/refresh"
+LOGOUT = "/api/v1/auth/logout"
+SESSIONS = "/api/v1/auth/sessions"
+SESSION = "/api/v1/auth/sessions/{id}"
+SMS_SEND = "/api/v1/auth/sms/send"
+SMS_LOGIN = "/api/v1/auth/sms/login"
+WECHAT_URL = "/api/v1/auth/wechat/url"
+WECHAT_CALLBACK = "/api/v1/auth/wechat/callback"
+HOT = "/api/v1/articles/hot"
+LIKE = "/api/v1/articles/{id}/like"
+COLLECT = "/api/v1/articles/{id}/collect"
+FOLDERS = "/api/v1/me/collections"
+FOLDER = "/api/v1/me/collections/{id}"
+FOLDER_ITEMS = "/api/v1/me/collections/{id}/items"
+
+# Routes under /api/ that are not API operations, so no row can describe them.
+EXEMPT_ROUTES = {
+    "/api/schema/": "the OpenAPI document itself, public by design",
+    "/api/docs/": "Swagger UI, a static page that reads /api/schema/",
+}
+
+PUBLIC = ("published", "deactivated_article")
+HIDDEN = ("draft", "private", "taken_down", "deleted")
+MINE = ("draft", "published", "private", "taken_down")
+NOT_FOUND = "not_found"
+SIGNED_IN = {"anonymous": 401, "bad": 401}  # the rest of a signed-in-only operation's roles
+
+
+def _status(target: str, value: str) -> bool:
+    return Article.objects.filter(pk=_pk(target), status=value).exists()
+
+
+_WORLD: dict[str, World] = {}  # the module's world, for effects (set by the fixture)
+
+
+def _pk(target: str) -> int:
+    return _WORLD["world"].pk(target)
+
+
+def _gone(target: str) -> bool:
+    return not Article.objects.filter(pk=_pk(target)).exists()
+
+
+def _revoked(target: str) -> bool:
+    sid = _WORLD["world"].targets[target]["id"]
+    return UserSession.objects.filter(sid=sid, revoked_at__isnull=False).exists()
+
+
+def _liked(world: World) -> bool:
+    return ArticleLike.objects.filter(user=world.user(), article_id=world.pk("published")).exists()
+
+
+def _collected(world: World) -> bool:
+    items = CollectionItem.objects.filter(user=world.user(), article_id=world.pk("published"))
+    return items.exists()
+
+
+def _not_public_rows(method: str, path: str, **options: object) -> list[Case]:
+    """An operation only a public article allows: 404 for every other state, its author too."""
+    return [
+        case
+        for state in HIDDEN
+        for case in rows(
+            method, path, on=state, code=NOT_FOUND, **SIGNED_IN, everyone=404, **options
+        )
+    ]
+
+
+def _author_rows(method: str, path: str, state: str, **options: object) -> list[Case]:
+    """An author-only operation on one of the owner's articles: 404 for every other user."""
+    return rows(method, path, on=state, code=NOT_FOUND, **SIGNED_IN, everyone=404, **options)
+
+
+# A request refused with 404 collection_not_found still creates the requester's default folder
+# (staff has none yet; "other" has one already, so its rows pass): a denied write changes a row.
+DEFAULT_FOLDER_ON_DENIAL = (
+    "interactions creates the requester's default folder before checking the folder id, "
+    "so a refused collect/folder delete leaves a new Collection row"
+)
+
+EDITED = {"title": f"{SEARCH_WORD} edited"}
+NEW_DRAFT = {"title": "A new draft", "content": "Body."}
+NEW_ACCOUNT = {"email": "newcomer@example.org", "password": PASSWORD}
+NEW_PHONE = "+8613800000009"
+
+TABLE: list[Case] = [
+    # --- articles: public reads --------------------------------------------------------------
+    *rows("GET", ARTICLES, everyone=200, bad=401, shows=PUBLIC, hides=HIDDEN),
+    *rows(
+        "GET",
+        ARTICLES,
+        query=lambda w: {"author": w.pk("owner_user")},
+        everyone=200,
+        bad=401,
+        shows=("published",),
+        hides=(*HIDDEN, "deactivated_article"),
+    ),
+    *rows("GET", DETAIL, on="published", everyone=200, bad=401),
+    *rows("GET", DETAIL, on="deactivated_article", everyone=200, bad=401),
+    *rows("GET", DETAIL, on="draft", code=NOT_FOUND, everyone=404, bad=401),
+    *rows("GET", DETAIL, on="private", code=NOT_FOUND, owner=200, everyone=404, bad=401),
+    *rows("GET", DETAIL, on="taken_down", code=NOT_FOUND, owner=200, everyone=404, bad=401),
+    *rows("GET", DETAIL, on="deleted", code=NOT_FOUND, everyone=404, bad=401),
+    *rows("GET", DETAIL, on="missing_article", code=NOT_FOUND, everyone=404, bad=401),
+    # --- articles: writing ----------------------------------------------------------------
+    *rows(
+        "POST",
+        ARTICLES,
+        body=NEW_DRAFT,
+        **SIGNED_IN,
+        everyone=201,
+        effect=lambda w: Article.objects.filter(title=NEW_DRAFT["title"]).count() == 1,
+    ),
+    *rows("POST", ARTICLES, body={"title": "", "content": "x"}, owner=(400, "invalid")),
+    *rows("POST", ARTICLES, body={"content": "no title"}, other=(400, "invalid")),
+    *[
+        case
+        for state in MINE
+        for case in (
+            *_author_rows("GET", DRAFT, state, owner=200),
+            *_author_rows(
+                "PATCH",
+                DRAFT,
+                state,
+                body=EDITED,
+                owner=200,
+                effect=lambda w, s=state: Article.objects.get(pk=_pk(s)).title == EDITED["title"],
+            ),
+            *_author_rows("DELETE", DRAFT, state, owner=204, effect=lambda w, s=state: _gone(s)),
+            *_author_rows(
+                "POST",
+                PUBLISH,
+                state,
+                owner=200,
+                effect=lambda w, s=state: _status(s, ArticleStatus.PUBLISHED),
+            ),
+        )
+    ],
+    # Input is validated before the article is looked up: the same 400 for every id and every
+    # user, so it tells nobody whether the article exists.
+    *rows(
+        "PATCH", DRAFT, on="published", body={"title": ""}, **SIGNED_IN, everyone=(400, "invalid")
+    ),
+    *rows("PATCH", DRAFT, on="missing_article", body={"title": ""}, owner=(400, "invalid")),
+    *_author_rows("GET", DRAFT, "deleted"),
+    *_author_rows("PATCH", DRAFT, "deleted", body=EDITED),
+    *_author_rows("DELETE", DRAFT, "deleted"),
+    *_author_rows("POST", PUBLISH, "deleted"),
+    *_author_rows("POST", WITHDRAW, "draft", owner=(409, "article_not_published")),
+    *[
+        case
+        for state in ("published", "private", "taken_down")
+        for case in _author_rows(
+            "POST",
+            WITHDRAW,
+            state,
+            owner=200,
+            effect=lambda w, s=state: _status(s, ArticleStatus.PRIVATE),
+        )
+    ],
+    *_author_rows("POST", WITHDRAW, "deleted"),
+    # --- the author's own list --------------------------------------------------------------
+    *rows("GET", ME_ARTICLES, owner=200, shows=MINE, hides=("deleted", "deactivated_article")),
+    *rows("GET", ME_ARTICLES, **SIGNED_IN, other=200, staff=200, hides=(*MINE, "deleted")),
+    # --- tags -------------------------------------------------------------------------------
+    *rows("GET", TAGS, owner=200, shows=("tag",)),
+    *rows("GET", TAGS, anonymous=200, other=200, staff=200, bad=401, hides=("tag",)),
+    *rows("GET", TAGS, query={"mine": "1"}, owner=200, shows=("tag",)),
+    *rows("GET", TAGS, query={"mine": "1"}, other=200, staff=200, hides=("tag",)),
+    *rows("GET", TAGS, query={"mine": "1"}, anonymous=401, bad=401),
+    *rows("GET", TAG_ARTICLES, on="tag", everyone=200, bad=401, shows=PUBLIC, hides=HIDDEN),
+    # --- search -----------------------------------------------------------------------------
+    *rows(
+        "GET", SEARCH, query={"q": SEARCH_WORD}, everyone=200, bad=401, shows=PUBLIC, hides=HIDDEN
+    ),
+    *rows(
+        "GET",
+        SEARCH,
+        query={"q": "Ada Grace Dee", "type": "user"},
+        everyone=200,
+        bad=401,
+        hides=("deactivated_user",),
+        hidden_keys=("email", "phone"),
+    ),
+    *rows("GET", SEARCH, query={"q": TAG_NAME, "type": "tag"}, owner=200, shows=("tag",)),
+    *rows(
+        "GET",
+        SEARCH,
+        query={"q": TAG_NAME, "type": "tag"},
+        anonymous=200,
+        other=200,
+        staff=200,
+        bad=401,
+        hides=("tag",),
+    ),
+    *rows("GET", SEARCH, query={"q": ""}, code="query_empty", everyone=400, bad=401),
+    # --- profiles ---------------------------------------------------------------------------
+    *rows("GET", USER, on="owner_user", everyone=200, bad=401, hidden_keys=("email", "phone")),
+    *rows("GET", USER, on="deactivated_user", code=NOT_FOUND, everyone=404, bad=401),
+    *rows("GET", USER, on="missing_user", code=NOT_FOUND, everyone=404, bad=401),
+    *rows("GET", ME, **SIGNED_IN, everyone=200),
+    *rows(
+        "PATCH",
+        ME,
+        body={"about": "Edited about."},
+        **SIGNED_IN,
+        everyone=200,
+        effect=lambda w: User.objects.filter(about="Edited about.").count() == 1,
+    ),
+    *rows("PATCH", ME, body={"avatar_url": "not a url"}, owner=(400, "invalid")),
+    # --- likes, collections, the hot list ------------------------------------------------------
+    *rows("PUT", LIKE, on="published", **SIGNED_IN, everyone=200, effect=_liked),
+    *_not_public_rows("PUT", LIKE),
+    *rows(
+        "DELETE", LIKE, on="published", **SIGNED_IN, everyone=200, effect=lambda w: not _liked(w)
+    ),
+    *_not_public_rows("DELETE", LIKE),
+    *rows("PUT", COLLECT, on="published", **SIGNED_IN, everyone=200, effect=_collected),
+    *rows(
+        "PUT",
+        COLLECT,
+        on="published",
+        body=lambda w: {"collection_id": w.pk("owner_folder")},
+        other=(404, "collection_not_found"),
+    ),
+    *rows(
+        "PUT",
+        COLLECT,
+        on="published",
+        body=lambda w: {"collection_id": w.pk("owner_folder")},
+        staff=(404, "collection_not_found"),
+        xfail=DEFAULT_FOLDER_ON_DENIAL,
+    ),
+    *_not_public_rows("PUT", COLLECT),
+    *rows(
+        "DELETE",
+        COLLECT,
+        on="published",
+        **SIGNED_IN,
+        everyone=200,
+        effect=lambda w: not _collected(w),
+    ),
+    *rows(
+        "DELETE",
+        COLLECT,
+        on="published",
+        body=lambda w: {"collection_id": w.pk("others_folder")},
+        owner=(404, "collection_not_found"),
+    ),
+    *_not_public_rows("DELETE", COLLECT),
+    *rows(
+        "GET",
+        FOLDERS,
+        owner=200,
+        shows=("owner_folder", "owner_default_folder"),
+        hides=("others_folder",),
+    ),
+    *rows(
+        "GET",
+        FOLDERS,
+        **SIGNED_IN,
+        other=200,
+        staff=200,
+        hides=("owner_folder", "owner_default_folder"),
+    ),
+    *rows(
+        "POST",
+        FOLDERS,
+        body={"name": "New folder"},
+        **SIGNED_IN,
+        everyone=201,
+        effect=lambda w: Collection.objects.filter(owner=w.user(), name="New folder").exists(),
+    ),
+    *rows("POST", FOLDERS, body={"name": "Reading list"}, owner=(409, "collection_name_taken")),
+    *rows(
+        "PATCH",
+        FOLDER,
+        on="owner_folder",
+        body={"name": "Renamed"},
+        code="collection_not_found",
+        **SIGNED_IN,
+        everyone=404,
+        owner=200,
+        effect=lambda w: Collection.objects.get(pk=w.pk("owner_folder")).name == "Renamed",
+    ),
+    *rows(
+        "DELETE",
+        FOLDER,
+        on="owner_folder",
+        staff=(404, "collection_not_found"),
+        xfail=DEFAULT_FOLDER_ON_DENIAL,
+    ),
+    *rows(
+        "DELETE",
+        FOLDER,
+        on="owner_folder",
+        code="collection_not_found",
+        **SIGNED_IN,
+        other=404,
+        owner=204,
+        effect=lambda w: not Collection.objects.filter(pk=w.pk("owner_folder")).exists(),
+    ),
+    *rows(
+        "DELETE",
+        FOLDER,
+        on="owner_default_folder",
+        owner=(409, "collection_default_undeletable"),
+        other=(404, "collection_not_found"),
+    ),
+    *rows(
+        "GET",
+        FOLDER_ITEMS,
+        on="owner_folder",
+        code="collection_not_found",
+        **SIGNED_IN,
+        everyone=404,
+        owner=200,
+        shows=("published",),
+        hides=HIDDEN,
+    ),
+    # Ranked while every article was public; the hidden ones must drop out at once.
+    *rows("GET", HOT, everyone=200, bad=401, shows=("published",), hides=HIDDEN),
+    # --- accounts and sessions --------------------------------------------------------------
+    *rows(
+        "POST",
+        REGISTER,
+        body=NEW_ACCOUNT,
+        everyone=201,
+        effect=lambda w: User.objects.filter(email=NEW_ACCOUNT["email"]).exists(),
+    ),
+    *rows(
+        "POST",
+        REGISTER,
+        body=lambda w: {"email": w.email("owner"), "password": PASSWORD},
+        everyone=(409, "email_taken"),
+    ),
+    *rows(
+        "POST",
+        LOGIN,
+        body=lambda w: {"email": w.email("owner"), "password": PASSWORD},
+        everyone=200,
+    ),
+    *rows(
+        "POST",
+        LOGIN,
+        body=lambda w: {"email": w.email("owner"), "password": "wrong-password-1"},
+        everyone=(401, "invalid_credentials"),
+    ),
+    *rows(
+        "POST",
+        LOGIN,
+        body=lambda w: {"email": w.email("deactivated"), "password": PASSWORD},
+        everyone=(401, "invalid_credentials"),
+    ),
+    *rows("POST", REFRESH, body=lambda w: {"refresh": w.refresh["owner_spare"]}, everyone=200),
+    *rows(
+        "POST",
+        REFRESH,
+        body=lambda w: {"refresh": w.refresh["revoked"]},
+        everyone=(401, "session_revoked"),
+    ),
+    *rows(
+        "POST",
+        REFRESH,
+        body=lambda w: {"refresh": w.refresh["deactivated"]},
+        everyone=(401, "session_revoked"),
+    ),
+    *rows("POST", REFRESH, body={"refresh": "not.a.token"}, everyone=(401, "token_invalid")),
+    *rows("POST", LOGOUT, **SIGNED_IN, other=204, staff=204),
+    *rows("POST", LOGOUT, owner=204, effect=lambda w: _revoked("owner_session")),
+    *rows(
+        "GET",
+        SESSIONS,
+        owner=200,
+        shows=("owner_session", "own_session"),
+        hides=("others_session", "revoked_session"),
+    ),
+    *rows(
+        "GET", SESSIONS, **SIGNED_IN, other=200, staff=200, hides=("own_session", "owner_session")
+    ),
+    *rows(
+        "DELETE",
+        SESSION,
+        on="own_session",
+        code=NOT_FOUND,
+        **SIGNED_IN,
+        everyone=404,
+        owner=204,
+        effect=lambda w: _revoked("own_session"),
+    ),
+    *rows(
+        "DELETE",
+        SESSION,
+        on="others_session",
+        code=NOT_FOUND,
+        **SIGNED_IN,
+        everyone=404,
+        other=204,
+        effect=lambda w: _revoked("others_session"),
+    ),
+    *rows("POST", SMS_SEND, body={"phone": NEW_PHONE}, everyone=202),
+    *rows("POST", SMS_SEND, body={"phone": "12345"}, everyone=(400, "invalid")),
+    *rows(
+        "POST",
+        SMS_LOGIN,
+        body={"phone": NEW_PHONE, "code": "000000"},
+        everyone=(400, "code_expired"),  # no code was sent to this phone
+    ),
+    *rows("GET", WECHAT_URL, everyone=(404, "wechat_login_disabled")),
+    *rows(
+        "GET",
+        WECHAT_CALLBACK,
+        query={"code": "abc", "state": "xyz"},
+        everyone=(404, "wechat_login_disabled"),
+    ),
+]
+
+
+def _params() -> list[object]:
+    return [
+        pytest.param(
+            case,
+            id=case.label,
+            marks=[pytest.mark.xfail(reason=case.xfail, strict=True)] if case.xfail else [],
+        )
+        for case in TABLE
+    ]
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[World]:
+    """The objects every row points at, built once, inside a transaction rolled back at the
+    end; each test runs in a savepoint of it (pytest-django's), so an allowed write is undone
+    before the next row."""
+    search_path = tmp_path_factory.mktemp("authorization-search")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(SEARCH_BACKEND="tantivy", SEARCH_TANTIVY_PATH=search_path),
+    ):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            _WORLD["world"] = world_build()
+            yield _WORLD["world"]
+        finally:
+            _WORLD.clear()
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def signed_world(world, _clean_redis) -> World:
+    world_redis_restore(world)
+    return world
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", _params())
+def test_row(case: Case, signed_world: World) -> None:
+    before = database_snapshot() if case.status >= 400 else None
+
+    response = request(case, signed_world)
+
+    body: Any = response.json() if response.content else None
+    assert response.status_code == case.status, body
+    if case.expected_code is not None:
+        assert body["code"] == case.expected_code, body
+    if before is not None:
+        assert snapshot_changes(before, database_snapshot()) == {}
+    if case.status < 300:
+        signed_world.role = case.role
+        _check_allowed(case, signed_world, body)
+
+
+def _check_allowed(case: Case, world: World, body: Any) -> None:
+    ids = answer_ids(body) if case.shows or case.hides else set()
+    assert {world.ids[name] for name in case.shows} <= ids
+    assert not {world.ids[name] for name in case.hides} & ids
+    items = body.get("results", [body]) if isinstance(body, dict) else body or []
+    for item in items if case.hidden_keys else []:
+        assert not set(case.hidden_keys) & set(item), item
+    if case.effect is not None:
+        assert case.effect(world), "the allowed write did not happen"
+
+
+# --- the table covers the API -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def operations() -> set[tuple[str, str]]:
+    return schema_operations()
+
+
+def test_every_api_operation_has_rows_for_every_role(operations):
+    walked: dict[tuple[str, str], set[str]] = {}
+    for case in TABLE:
+        walked.setdefault((case.path, case.method), set()).add(case.role)
+    missing = sorted(f"{method} {path}" for path, method in operations - set(walked))
+    assert not missing, f"operations without authorization-matrix rows: {missing}"
+    partial = {
+        f"{method} {path}": sorted(set(ROLES) - roles)
+        for (path, method), roles in walked.items()
+        if set(ROLES) - roles
+    }
+    assert not partial, f"operations missing roles: {partial}"
+
+
+def test_every_article_operation_is_walked_over_every_article_state(operations):
+    states: dict[tuple[str, str], set[str]] = {}
+    for case in TABLE:
+        if case.path.startswith(f"{ARTICLES}/{{id}}"):
+            states.setdefault((case.path, case.method), set()).add(str(case.on))
+    for path, method in operations:
+        if path.startswith(f"{ARTICLES}/{{id}}"):
+            missing = set(ARTICLE_STATES) - states.get((path, method), set())
+            assert not missing, f"{method} {path} has no rows for articles {sorted(missing)}"
+
+
+def test_every_row_names_a_real_operation(operations):
+    unknown = sorted(
+        {f"{case.method} {case.path}" for case in TABLE}
+        - {f"{method} {path}" for path, method in operations}
+    )
+    assert not unknown, f"rows for operations the API does not have: {unknown}"
+
+
+def test_every_api_route_is_in_the_schema_or_exempt():
+    assert api_routes_outside_schema() == set(EXEMPT_ROUTES)
