@@ -296,3 +296,59 @@ register(
         server_env={"ARTICLE_PUBLIC_FIRST_PAGE_CACHE_ENABLED": "false"},
     )
 )
+
+
+# --- likes: a signed-in reader toggling likes ------------------------------------------------
+
+LIKE_USER_AGENT = "scholarnet-bench/like-toggle"
+_MINT_TOKEN = (
+    "from django.contrib.auth import get_user_model; from django.test import RequestFactory;"
+    " from apps.users.sessions import session_start;"
+    " user = get_user_model().objects.order_by('id').first();"
+    f" request = RequestFactory().post('/', HTTP_USER_AGENT={LIKE_USER_AGENT!r});"
+    " print('token', session_start(user=user, request=request).access)"
+)
+
+
+def _like_toggle(context: SetupContext) -> None:
+    """A token for the first generated user, and a script alternating PUT and DELETE like."""
+    low, high = _content_data(context)
+    hot_high = min(high, low + HOT_ARTICLES - 1)
+    output = context.manage("shell", "-c", _MINT_TOKEN)
+    token = next(line for line in output.splitlines() if line.startswith("token ")).split()[1]
+    _write_script(
+        "like_toggle",
+        "math.randomseed(13)\n"
+        f'wrk.headers["Authorization"] = "Bearer {token}"\n'
+        f'wrk.headers["User-Agent"] = "{LIKE_USER_AGENT}"\n'
+        "local n = 0\n"
+        "request = function()\n"
+        "  n = n + 1\n"
+        f"  local id = math.random({low}, {hot_high})\n"
+        '  local method = (n % 2 == 0) and "DELETE" or "PUT"\n'
+        '  return wrk.format(method, "/api/v1/articles/" .. id .. "/like")\n'
+        "end\n",
+    )
+
+
+register(
+    Scenario(
+        name="like_insert_floor",
+        path="/bench/insert",
+        description="One like row INSERTed in a transaction by a bare view: the floor under "
+        "like_toggle (same database, same middleware).",
+        setup=_article_list,
+    )
+)
+register(
+    Scenario(
+        name="like_toggle",
+        path="/api/v1/articles/1/like",
+        description=f"A signed-in reader liking and unliking (PUT / DELETE in turn) articles of "
+        f"the {HOT_ARTICLES:,} hottest: visibility check, stat row lock and F() update, outbox "
+        "row, Redis increment after the commit. The per-user like limit is lifted for the run.",
+        setup=_like_toggle,
+        script=WORK_DIR / "like_toggle.lua",
+        server_env={"RATELIMIT_LIKE": "1000000000/60s"},
+    )
+)

@@ -15,4 +15,5 @@ if settings.BENCH_VIEWS:
         path("bare", views.bare, name="bare"),
         path("cached", views.cached, name="cached"),
         path("cached-redis", views.cached_redis, name="cached-redis"),
+        path("insert", views.insert, name="insert"),
     ]

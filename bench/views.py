@@ -2,14 +2,20 @@
 
 ``bare`` is the floor every scenario is compared with: a plain function view that returns fixed
 bytes (the same JSON bytes ``/healthz`` produces) after the full middleware stack, and nothing else.
-The ``cached`` views put one two-level cache read in front of the same bytes.
+The ``cached`` views put one two-level cache read in front of the same bytes. ``insert`` is the
+floor under a like: one INSERT of a like row in a transaction, and nothing else.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
+from functools import cache
 from typing import Any
 
 import orjson
+from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
 from scholarnet.cache import two_level_cache
@@ -43,3 +49,28 @@ def _json(value: Any) -> HttpResponse:
 
 def _load_payload() -> dict[str, Any]:
     return {"status": "ok"}
+
+
+_insert_numbers = itertools.count(1)
+
+
+@cache
+def _insert_user_id() -> int:
+    user_id = get_user_model().objects.order_by("id").values_list("id", flat=True).first()
+    if user_id is None:
+        raise RuntimeError("the insert floor needs one user: run bench_data first")
+    return int(user_id)
+
+
+def insert(request: HttpRequest) -> HttpResponse:
+    """One like row INSERTed in its own transaction, on an article id no article has (< 0).
+
+    What a like costs at the least: ``like_toggle`` adds authentication, the rate limit, the
+    visibility check, the stat row's lock and update, the outbox row and the Redis increment.
+    """
+    from apps.interactions.models import ArticleLike
+
+    article_id = -(os.getpid() * 1_000_000_000 + next(_insert_numbers))
+    with transaction.atomic():
+        ArticleLike.objects.create(user_id=_insert_user_id(), article_id=article_id)
+    return HttpResponse(BARE_BODY, content_type="application/json")

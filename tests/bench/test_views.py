@@ -27,7 +27,7 @@ def test_bench_views_are_routed_only_when_the_setting_is_on(reload_bench_urls):
     assert reload_bench_urls(False) == []
     routes = [str(pattern.pattern) for pattern in reload_bench_urls(True)]
 
-    assert routes == ["bare", "cached", "cached-redis"]
+    assert routes == ["bare", "cached", "cached-redis", "insert"]
 
 
 def test_bare_returns_the_healthz_bytes(client):
