@@ -119,6 +119,9 @@ for topic in sorted(topic_for(t) for t in KNOWN_TYPES):
     except TopicAlreadyExistsError:
         pass
 print("topics ready")'
+# Each consumer group needs a process of its own.
+GROUPS="$("$PY" manage.py consume --list)"
+echo "consumer groups: $GROUPS"
 
 # --- 7. The processes: web, worker, beat (exactly one), relay, one consumer per group ---------
 step "start web ($WEB_WORKERS granian workers), worker, beat, relay, consumers"
@@ -126,14 +129,16 @@ start web "$PY" manage.py serve --host 127.0.0.1 --port "$PORT" --workers "$WEB_
 start worker "$VENV/bin/celery" -A config worker --loglevel INFO --concurrency 2
 start beat "$VENV/bin/celery" -A config beat --loglevel INFO
 start relay "$PY" manage.py relay_outbox --loop
-for group in $("$PY" manage.py consume --list); do
+for group in $GROUPS; do
   start "consume-$group" "$PY" manage.py consume "$group"
 done
 
 base="http://127.0.0.1:$PORT"
 for _ in $(seq 120); do
-  [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/readyz")" = "200" ] && break
-  sleep 0.5
+  code="$(curl -s --max-time 5 -o "$WORK/readyz.json" -w '%{http_code}' "$base/readyz" || true)"
+  [ "$code" = "200" ] && break
+  printf '  [%3ss] /readyz %s %s\n' "$SECONDS" "$code" "$(cat "$WORK/readyz.json" 2>/dev/null)"
+  sleep 1
 done
 curl -sf "$base/readyz" >/dev/null || { tail -n 30 "$WORK"/logs/*.log; fail "/readyz never answered 200"; }
 echo "ready: $(curl -s "$base/readyz")"
@@ -149,8 +154,14 @@ echo "refused: $(tail -n 1 "$WORK/logs/second-web.log")"
 # --- 9. A client's flow over HTTP --------------------------------------------------------------
 step "client flow against $base"
 "$PY" deploy/client_flow.py "$base" || { tail -n 30 "$WORK"/logs/*.log; fail "client flow failed"; }
-curl -s "$base/metrics" | grep -q '^scholarnet_events_' ||
-  echo "note: no scholarnet_events_ metrics on /metrics yet"
+# The relay and the consumers are processes of their own: their counts reach the web's /metrics
+# through the shared PROMETHEUS_MULTIPROC_DIR.
+step "metrics of the relay and the search consumer on /metrics"
+metrics="$(curl -s "$base/metrics")"
+for sample in '^scholarnet_events_relayed_total\{.*type="article\.published".*\} [1-9]' \
+              '^scholarnet_events_handled_total\{.*group="search".*\} [1-9]'; do
+  grep -E "$sample" <<<"$metrics" || fail "/metrics has no sample matching $sample"
+done
 
 if [ -n "${KEEP_RUNNING:-}" ]; then
   echo "serving at $base; Ctrl-C stops everything"
