@@ -1,12 +1,11 @@
 """Sending text messages, recording them, and delivering the queued ones.
 
 ``sms_send`` is the entry point for other apps. Queued messages are delivered by Celery workers:
-a worker *claims* a row by moving it to ``sending`` with its own lease token and an expiry, in one
-conditional UPDATE that re-checks that the row is still claimable, so a row has one owner at a
-time on every database. Batch claims on MySQL/MariaDB/PostgreSQL lock their candidates with
-``SELECT … FOR UPDATE SKIP LOCKED`` first, so concurrent workers pick different rows instead of
-queueing behind each other. A worker that dies leaves its lease to expire; the sweeper
-(``sms_due_requeue``, on beat) then hands the row out again.
+a worker *claims* a row by moving it to ``sending`` with its own lease token and an expiry
+(``scholarnet.leases``: SKIP LOCKED on server databases, a conditional UPDATE that re-checks
+the row on all of them), so a row has one owner at a time and concurrent workers pick different
+rows instead of queueing behind each other. A worker that dies leaves its lease to expire; the
+sweeper (``sms_due_requeue``, on beat) then hands the row out again.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -27,6 +26,7 @@ from apps.sms.chain import ChainCallbacks, delivery_sender_build, sender_build
 from apps.sms.models import SmsMessage
 from apps.sms.senders import ProviderError, SmsRequest, SmsResult, SmsSender, failures_of
 from apps.sms.templates import template_get
+from scholarnet.leases import Lease, Leases
 from scholarnet.observability.metrics import counter
 
 logger = logging.getLogger(__name__)
@@ -35,6 +35,13 @@ SMS_SENT = counter(
     "sms_sent_total", "Text messages by provider and outcome.", ["provider", "status"]
 )
 Status = SmsMessage.Status
+# A worker owns a message while its lease runs (the kernel's lease helper, as the event relay).
+SMS_LEASES: Leases[SmsMessage] = Leases(
+    SmsMessage,
+    owner_field="lease_token",
+    until_field="lease_expires_at",
+    new_token=lambda: uuid.uuid4().hex,
+)
 
 
 def get_sender() -> SmsSender:
@@ -144,24 +151,19 @@ def sms_message_enqueue(request: SmsRequest, failures: tuple[ProviderError, ...]
 
 def sms_message_deliver(*, message_id: int, sender: SmsSender | None = None) -> bool:
     """Claim one queued message and send it; False if it was not claimable (sent, held, not due)."""
-    token, claimed = _claim(ids=[message_id], now=timezone.now())
-    for message in claimed:
-        return _deliver(message, token=token, sender=sender or get_delivery_sender())
+    now = timezone.now()
+    lease = _claim(due=_due(now) & Q(pk=message_id), limit=1, now=now)
+    for message in lease.rows:
+        return _deliver(message, lease=lease, sender=sender or get_delivery_sender())
     return False
 
 
 def sms_due_deliver(*, limit: int = 100, sender: SmsSender | None = None) -> int:
     """Claim up to ``limit`` due messages and send them; returns how many were sent."""
     now = timezone.now()
-    with transaction.atomic():
-        candidates = (
-            SmsMessage.objects.filter(_claimable(now)).order_by("id").values_list("id", flat=True)
-        )
-        if connection.features.has_select_for_update_skip_locked:
-            candidates = candidates.select_for_update(skip_locked=True)
-        token, claimed = _claim(ids=list(candidates[:limit]), now=now)
+    lease = _claim(due=_due(now), limit=limit, now=now)
     sender = sender or get_delivery_sender()
-    return sum(_deliver(message, token=token, sender=sender) for message in claimed)
+    return sum(_deliver(message, lease=lease, sender=sender) for message in lease.rows)
 
 
 def sms_due_requeue(*, limit: int = 500) -> int:
@@ -218,27 +220,30 @@ def sms_messages_prune(*, older_than_days: int | None = None, batch_size: int = 
     return deleted
 
 
+def _due(now: datetime) -> Q:
+    """Messages a worker may take once no lease holds them: queued and due, or abandoned."""
+    queued = Q(status=Status.QUEUED) & (
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
+    # A "sending" row is free only once its lease ran out: its worker died mid-send.
+    return (queued | Q(status=Status.SENDING)) & Q(attempts__lt=settings.SMS_ASYNC_MAX_ATTEMPTS)
+
+
 def _claimable(now: datetime) -> Q:
-    due = Q(status=Status.QUEUED) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-    abandoned = Q(status=Status.SENDING, lease_expires_at__lte=now)
-    return (due | abandoned) & Q(attempts__lt=settings.SMS_ASYNC_MAX_ATTEMPTS)
+    return _due(now) & SMS_LEASES.free(now)
 
 
-def _claim(*, ids: list[int], now: datetime) -> tuple[str, list[SmsMessage]]:
-    token = uuid.uuid4().hex
-    if ids:
-        SmsMessage.objects.filter(_claimable(now), id__in=ids).update(
-            status=Status.SENDING,
-            lease_token=token,
-            lease_expires_at=now + timedelta(seconds=settings.SMS_ASYNC_LEASE_SECONDS),
-            attempts=F("attempts") + 1,
-            updated_at=now,
-        )
-    claimed = SmsMessage.objects.filter(id__in=ids, lease_token=token).order_by("id")
-    return token, list(claimed) if ids else []
+def _claim(*, due: Q, limit: int, now: datetime) -> Lease[SmsMessage]:
+    return SMS_LEASES.claim(
+        due=due,
+        limit=limit,
+        seconds=settings.SMS_ASYNC_LEASE_SECONDS,
+        update={"status": Status.SENDING, "attempts": F("attempts") + 1, "updated_at": now},
+        now=now,
+    )
 
 
-def _deliver(message: SmsMessage, *, token: str, sender: SmsSender) -> bool:
+def _deliver(message: SmsMessage, *, lease: Lease[SmsMessage], sender: SmsSender) -> bool:
     request = SmsRequest(
         phone=message.phone,
         template=message.template,
@@ -250,7 +255,7 @@ def _deliver(message: SmsMessage, *, token: str, sender: SmsSender) -> bool:
     except Exception as error:
         if not failures_of(error):
             logger.exception("unexpected error delivering SMS %s", message.pk)
-        _release_failed(message, token=token, error=error)
+        _release_failed(message, lease=lease, error=error)
         return False
     _mark_sent(message, result)
     return True
@@ -272,21 +277,23 @@ def _mark_sent(message: SmsMessage, result: SmsResult) -> None:
     SMS_SENT.labels(provider=result.provider, status=Status.SENT).inc()
 
 
-def _release_failed(message: SmsMessage, *, token: str, error: Exception) -> None:
+def _release_failed(message: SmsMessage, *, lease: Lease[SmsMessage], error: Exception) -> None:
     now = timezone.now()
     failures = failures_of(error)
     exhausted = message.attempts >= settings.SMS_ASYNC_MAX_ATTEMPTS
     next_attempt_at = None if exhausted else now + _backoff(message.attempts)
-    released = SmsMessage.objects.filter(
-        pk=message.pk, lease_token=token, status=Status.SENDING
-    ).update(
-        status=Status.FAILED if exhausted else Status.QUEUED,
-        provider=failures[-1].provider if failures else message.provider,
-        last_error=_describe(failures) or f"{type(error).__name__}: {error}"[:2000],
-        lease_token="",
-        lease_expires_at=None,
-        next_attempt_at=next_attempt_at,
-        updated_at=now,
+    released = SMS_LEASES.release(
+        lease,
+        ids=[message.pk],
+        still=Q(status=Status.SENDING),
+        update={
+            "status": Status.FAILED if exhausted else Status.QUEUED,
+            "provider": failures[-1].provider if failures else message.provider,
+            "last_error": _describe(failures) or f"{type(error).__name__}: {error}"[:2000],
+            "lease_token": "",
+            "next_attempt_at": next_attempt_at,
+            "updated_at": now,
+        },
     )
     if exhausted:
         logger.warning("SMS %s failed after %d attempts: %s", message.pk, message.attempts, error)

@@ -18,10 +18,9 @@ import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, connections, transaction
+from django.db import close_old_connections
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
@@ -30,16 +29,18 @@ from scholarnet.events.metrics import events_relay_failures, events_relayed
 from scholarnet.events.models import OutboxEvent
 from scholarnet.events.relay_health import relay_record_failure, relay_record_success
 from scholarnet.events.transports import Transport, get_transport
+from scholarnet.leases import Lease, Leases
 
 logger = logging.getLogger(__name__)
 
 MAX_ERROR_BACKOFF_SECONDS = 10.0
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
-    token: uuid.UUID
-    rows: list[OutboxEvent]
+# Rows of the outbox a relay owns until ``claimed_until`` (the kernel's lease helper).
+OUTBOX_LEASES: Leases[OutboxEvent] = Leases(
+    OutboxEvent, owner_field="claim_token", until_field="claimed_until"
+)
+Claim = Lease[OutboxEvent]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,33 +86,17 @@ def relay_batch(
 
 
 def claim_batch(*, batch_size: int, using: str = "default") -> Claim:
-    now = timezone.now()
-    token = uuid.uuid4()
-    with transaction.atomic(using=using):
-        candidates = _lock_candidates(batch_size=batch_size, now=now, using=using)
-        ids = _keep_key_order(candidates, using=using)
-        if not ids:
-            return Claim(token=token, rows=[])
-        OutboxEvent.objects.using(using).filter(_claimable(now), id__in=ids).update(
-            claim_token=token,
-            claimed_until=now + timedelta(seconds=settings.EVENTS_RELAY_CLAIM_TIMEOUT),
-            attempts=F("attempts") + 1,
-        )
-        # Read back inside the claim: should this read fail, the claim rolls back with it
-        # instead of holding rows nobody sends until it expires.
-        rows = OutboxEvent.objects.using(using).filter(id__in=ids, claim_token=token)
-        return Claim(token=token, rows=list(rows.order_by("id")))
-
-
-def _claimable(now: datetime) -> Q:
-    return Q(sent_at__isnull=True) & (Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
-
-
-def _lock_candidates(*, batch_size: int, now: datetime, using: str) -> list[tuple[int, str]]:
-    queryset = OutboxEvent.objects.using(using).filter(_claimable(now)).order_by("id")
-    if connections[using].features.has_select_for_update_skip_locked:
-        queryset = queryset.select_for_update(skip_locked=True)
-    return list(queryset.values_list("id", "key")[:batch_size])
+    """Lease up to ``batch_size`` unsent rows, oldest first, keeping each key's order."""
+    return OUTBOX_LEASES.claim(
+        due=Q(sent_at__isnull=True),
+        limit=batch_size,
+        seconds=settings.EVENTS_RELAY_CLAIM_TIMEOUT,
+        update={"attempts": F("attempts") + 1},
+        choose=lambda candidates: _keep_key_order(candidates, using=using),
+        choose_fields=("id", "key"),
+        order_by=("id",),
+        using=using,
+    )
 
 
 def _keep_key_order(candidates: list[tuple[int, str]], *, using: str) -> list[int]:
@@ -148,10 +133,12 @@ def mark_sent(*, ids: Iterable[int], using: str = "default") -> int:
 
 def release(claim: Claim, *, ids: Iterable[int], error: str, using: str = "default") -> int:
     """Give up a claim early so the rows are retried on the next run, not after the timeout."""
-    return (
-        OutboxEvent.objects.using(using)
-        .filter(id__in=list(ids), claim_token=claim.token, sent_at__isnull=True)
-        .update(claimed_until=None, last_error=error[:2000])
+    return OUTBOX_LEASES.release(
+        claim,
+        ids=list(ids),
+        update={"last_error": error[:2000]},
+        still=Q(sent_at__isnull=True),
+        using=using,
     )
 
 

@@ -3,6 +3,7 @@ from unittest import mock
 
 import pytest
 import time_machine
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.sms import services
@@ -120,10 +121,11 @@ def test_a_held_lease_keeps_other_workers_away_until_it_expires():
 
 def test_a_late_failure_does_not_overwrite_a_newer_claim():
     message = SmsMessageFactory()
-    token, claimed = services._claim(ids=[message.pk], now=timezone.now())
+    now = timezone.now()
+    lease = services._claim(due=services._due(now) & Q(pk=message.pk), limit=1, now=now)
     SmsMessage.objects.filter(pk=message.pk).update(lease_token="newer-claim")
 
-    services._release_failed(claimed[0], token=token, error=RuntimeError("late"))
+    services._release_failed(lease.rows[0], lease=lease, error=RuntimeError("late"))
 
     message.refresh_from_db()
     assert (message.status, message.lease_token, message.last_error) == (
