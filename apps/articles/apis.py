@@ -1,4 +1,4 @@
-"""The articles API (DESIGN.md §4): thin actions over services and selectors."""
+"""The articles API (v1): thin actions over services and selectors."""
 
 from __future__ import annotations
 

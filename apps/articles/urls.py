@@ -1,4 +1,4 @@
-"""v1 paths of articles (DESIGN.md §4), including the tag page's article list."""
+"""v1 paths of articles, including the tag page's article list."""
 
 from django.urls import URLPattern, URLResolver
 from rest_framework.routers import SimpleRouter

@@ -1,4 +1,4 @@
-"""The likes and collections API (DESIGN.md §4): thin actions over services and selectors.
+"""The likes and collections API (v1): thin actions over services and selectors.
 
 Writes are idempotent and answer the state after them; every write is rate limited per user
 (scopes ``like`` and ``collect``, 429 ``rate_limited`` with Retry-After).

@@ -1,4 +1,4 @@
-"""v1 paths of likes and collections (DESIGN.md §4)."""
+"""v1 paths of likes and collections."""
 
 from django.urls import re_path
 

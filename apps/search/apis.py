@@ -1,4 +1,4 @@
-"""The search API (DESIGN.md §4): ``GET /api/v1/search?q=&type=article|user|tag``."""
+"""The search API: ``GET /api/v1/search?q=&type=article|user|tag``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""v1 paths of search (DESIGN.md §4)."""
+"""v1 paths of search."""
 
 from rest_framework.routers import SimpleRouter
 

@@ -1,4 +1,4 @@
-"""The tags API (DESIGN.md §4): GET /api/v1/tags.
+"""The tags API: GET /api/v1/tags.
 
 GET /api/v1/tags/{name}/articles is an article list and lives in the articles app, on top of
 ``selectors.tag_ids_for_name``.

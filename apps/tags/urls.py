@@ -1,4 +1,4 @@
-"""v1 paths of tags (DESIGN.md §4)."""
+"""v1 paths of tags."""
 
 from rest_framework.routers import SimpleRouter
 

@@ -1,4 +1,4 @@
-"""The accounts and sessions API (DESIGN.md §4): thin actions over services and selectors."""
+"""The accounts and sessions API (v1): thin actions over services and selectors."""
 
 from __future__ import annotations
 

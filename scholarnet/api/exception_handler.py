@@ -1,4 +1,4 @@
-"""One place that turns every exception into the DESIGN.md §3 error envelope.
+"""One place that turns every exception into the error envelope.
 
 DRF calls :func:`exception_handler` for errors raised in API views; Django's ``handler404``,
 ``handler403``, ``handler400`` and ``handler500`` (see :mod:`scholarnet.api.views`) reuse

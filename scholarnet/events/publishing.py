@@ -36,7 +36,7 @@ def publish(
     """Add an event to the outbox in the current transaction and return its row.
 
     ``key`` is the partition key ("article:42"): events with one key reach consumers in
-    publish order. Raises ``UnknownEventType`` for a type not in DESIGN.md §3.
+    publish order. Raises ``UnknownEventType`` for a type not in ``KNOWN_TYPES``.
     """
     check_type(type)
     _check_key_and_version(key=key, version=version)

@@ -1,4 +1,4 @@
-"""The event types of DESIGN.md §3 and how they map to Kafka topic and group names.
+"""The event types of the platform and how they map to Kafka topic and group names.
 
 This is the one list of known types: ``publish`` and the ``consumer`` decorator both check
 against it, so a typo fails at the call site instead of creating a topic nobody reads.
