@@ -120,8 +120,8 @@ for topic in sorted(topic_for(t) for t in KNOWN_TYPES):
         pass
 print("topics ready")'
 # Each consumer group needs a process of its own.
-GROUPS="$("$PY" manage.py consume --list)"
-echo "consumer groups: $GROUPS"
+CONSUMER_GROUPS="$("$PY" manage.py consume --list)"
+echo "consumer groups: $CONSUMER_GROUPS"
 
 # --- 7. The processes: web, worker, beat (exactly one), relay, one consumer per group ---------
 step "start web ($WEB_WORKERS granian workers), worker, beat, relay, consumers"
@@ -129,7 +129,7 @@ start web "$PY" manage.py serve --host 127.0.0.1 --port "$PORT" --workers "$WEB_
 start worker "$VENV/bin/celery" -A config worker --loglevel INFO --concurrency 2
 start beat "$VENV/bin/celery" -A config beat --loglevel INFO
 start relay "$PY" manage.py relay_outbox --loop
-for group in $GROUPS; do
+for group in $CONSUMER_GROUPS; do
   start "consume-$group" "$PY" manage.py consume "$group"
 done
 
