@@ -22,13 +22,14 @@ from typing import Any
 
 import orjson
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
 from apps.articles.errors import ArticleNotFound
+from apps.articles.lists import LiveListQuery
 from apps.articles.models import (
     Article,
     ArticleStatus,
-    LiveStatus,
     PublishedArticle,
     PublishedArticleTag,
 )
@@ -75,20 +76,6 @@ __all__ = [
 
 TAG_BIZ = "article"
 
-# Columns of a list row: everything but the (up to 1 MiB) content and its HTML.
-_LIVE_LIST_FIELDS = (
-    "id",
-    "title",
-    "abstract",
-    "status",
-    "publish_seq",
-    "published_at",
-    "updated_at",
-    "taken_down_at",
-    "author__id",
-    "author__nickname",
-    "author__avatar_url",
-)
 _DRAFT_LIST_FIELDS = (
     "id",
     "author_id",
@@ -288,44 +275,38 @@ def _tag_key(tag: str) -> str | None:
         return None
 
 
-def article_public_list(
-    *, author_id: int | None = None, tag: str | None = None
-) -> QuerySet[Any, Any]:
-    """Public live articles newest first, as a queryset to paginate on ``-publish_seq``.
+def article_public_list(*, author_id: int | None = None, tag: str | None = None) -> LiveListQuery:
+    """Public live articles newest first, optionally one author's and/or one tag's.
 
-    Without ``tag``: ``PublishedArticle`` rows, from the (status, taken_down_at, publish_seq)
-    or (author, …) index. With ``tag``: ``PublishedArticleTag`` rows of that name, each with
-    its article joined, from the (name_key, publish_seq) index; feed either to
+    A :class:`~apps.articles.lists.LiveListQuery`: ``ArticlePublicPagination`` pages it on
+    ``publish_seq`` with plan-stable single-table queries; feed its pages to
     :func:`article_list_items`.
     """
-    if tag is None:
-        articles = PublishedArticle.objects.filter(
-            status=LiveStatus.PUBLISHED, taken_down_at__isnull=True
-        )
-        if author_id is not None:
-            articles = articles.filter(author_id=author_id)
-        return articles.select_related("author").only(*_LIVE_LIST_FIELDS)
-    entries = PublishedArticleTag.objects.filter(
-        name_key=_tag_key(tag) or "",
-        article__status=LiveStatus.PUBLISHED,
-        article__taken_down_at__isnull=True,
+    return LiveListQuery(author_id=author_id, tag_key=None if tag is None else _tag_key(tag) or "")
+
+
+def _list_authors(author_ids: set[int]) -> dict[int, dict[str, Any]]:
+    # By primary key, apart from the page's rows: a join here would be the optimizer's to order.
+    users = (
+        get_user_model()
+        .objects.filter(pk__in=author_ids)
+        .only("id", "nickname", "avatar_url")
+        .order_by()
     )
-    if author_id is not None:
-        entries = entries.filter(article__author_id=author_id)
-    fields = ("publish_seq", *(f"article__{name}" for name in _LIVE_LIST_FIELDS))
-    return entries.select_related("article__author").only(*fields)
+    return {user.pk: _author(user) for user in users}
 
 
 def article_list_items(
-    rows: list[Any], *, user: Any, decorate: bool = True
+    rows: list[PublishedArticle], *, user: Any, decorate: bool = True
 ) -> list[dict[str, Any]]:
     """List representations of a page of :func:`article_public_list` rows (no content).
 
     With counts and the viewer's flags unless ``decorate`` is false (for caching). Fields in
     ``ArticleListItemOutputSerializer``'s order, so the API renders them as they are.
     """
-    articles = [row.article if isinstance(row, PublishedArticleTag) else row for row in rows]
-    tags = _live_tags([article.pk for article in articles])
+    tags = _live_tags([article.pk for article in rows])
+    authors = _list_authors({article.author_id for article in rows}) if rows else {}
+    blank = {"nickname": "", "avatar_url": ""}
     items = [
         {
             "id": article.pk,
@@ -335,9 +316,9 @@ def article_list_items(
             "tags": tags[article.pk],
             "published_at": article.published_at,
             "updated_at": article.updated_at,
-            "author": _author(article.author),
+            "author": authors.get(article.author_id, {"id": article.author_id, **blank}),
         }
-        for article in articles
+        for article in rows
     ]
     return article_items_decorate(items, user=user) if decorate else items
 
@@ -347,12 +328,11 @@ def public_first_page_cache_key() -> str:
 
 
 def _public_first_page_load(page_size: int) -> dict[str, Any]:
-    rows = list(article_public_list().order_by("-publish_seq")[: page_size + 1])
-    page = rows[:page_size]
+    page, more = article_public_list().keyset_page(before=None, size=page_size)
     items = article_list_items(page, user=None, decorate=False)
     return {
         "results": items,
-        "next": public_first_page_cursor(page[-1].publish_seq) if len(rows) > page_size else None,
+        "next": public_first_page_cursor(page[-1].publish_seq) if more else None,
     }
 
 
