@@ -23,8 +23,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import CommandError
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import connection, transaction
+from django.db.models import Max, QuerySet
 
 from apps.articles.models import (
     Article,
@@ -63,6 +63,15 @@ class Generator:
 GENERATORS: dict[str, Generator] = {}
 
 
+# Values a generator reads once per run and keeps for its batches (user and article ids);
+# ``bench_data`` empties it before each generator runs, so one run never sees another's rows.
+_RUN: dict[str, Any] = {}
+
+
+def run_begin() -> None:
+    _RUN.clear()
+
+
 def register(generator: Generator) -> Generator:
     GENERATORS[generator.name] = generator
     return generator
@@ -96,6 +105,13 @@ def _bench_users() -> QuerySet[Any]:
 def _password_hash(seed: int) -> str:
     # One hash for every generated user: hashing per user would dominate the generation time.
     return make_password(BENCH_USER_PASSWORD, salt=f"benchseed{seed}")
+
+
+def _bench_user_count() -> int:
+    # Read once per run (see run_begin): articles are created after the users.
+    if "user_count" not in _RUN:
+        _RUN["user_count"] = _bench_users().count()
+    return int(_RUN["user_count"])
 
 
 def existing_users() -> Existing:
@@ -294,7 +310,7 @@ def _article_row(seed: int, index: int, user_count: int) -> _ArticleRow:
 
 
 def create_articles(seed: int, start: int, stop: int) -> int:
-    user_count = _bench_users().count()
+    user_count = _bench_user_count()
     if not user_count:
         raise CommandError("Articles need generated authors: run bench_data --users N first.")
     rows = [_article_row(seed, index, user_count) for index in range(start, stop)]
@@ -309,7 +325,8 @@ def _insert_articles(rows: list[_ArticleRow]) -> None:
         .filter(email__in={row.author_email for row in rows})
         .values_list("email", "id")
     )
-    Article.objects.bulk_create(
+    article_ids = _bulk_insert(
+        Article,
         [
             Article(
                 author_id=author_ids[row.author_email],
@@ -324,22 +341,36 @@ def _insert_articles(rows: list[_ArticleRow]) -> None:
             )
             for row in rows
         ],
-        batch_size=_TEXT_INSERT_BATCH,
+        key="title",
     )
-    # Read the ids back rather than rely on bulk_create returning them (MySQL does not).
-    article_ids = dict(
-        _bench_articles().filter(title__in=[row.title for row in rows]).values_list("title", "id")
+    sequence_ids = _bulk_insert(
+        PublishSequence,
+        [
+            PublishSequence(article_id=article_ids[row.title], created_at=row.published_at)
+            for row in rows
+        ],
+        key="article_id",
     )
-    PublishSequence.objects.bulk_create(
-        PublishSequence(article_id=article_ids[row.title], created_at=row.published_at)
-        for row in rows
-    )
-    sequences = dict(
-        PublishSequence.objects.filter(article_id__in=article_ids.values()).values_list(
-            "article_id", "id"
-        )
-    )
-    _insert_live_rows(rows, author_ids, article_ids, sequences)
+    _insert_live_rows(rows, author_ids, article_ids, sequence_ids)
+
+
+def _bulk_insert(model: type[Any], objects: list[Any], *, key: str) -> dict[Any, int]:
+    """Insert ``objects``; ``{key: id}`` of the new rows, found at a cost independent of the table.
+
+    MariaDB and SQLite return the ids from the INSERT itself. MySQL does not: there the rows are
+    read back by a primary-key range above the table's end before the insert. (Reading them back
+    by an unindexed column, as this once did, scanned every row inserted so far, so each batch
+    was slower than the one before.)
+    """
+    manager = model._default_manager
+    if connection.features.can_return_rows_from_bulk_insert:
+        created = manager.bulk_create(objects, batch_size=_TEXT_INSERT_BATCH)
+        return {getattr(obj, key): obj.pk for obj in created}
+    end = manager.aggregate(end=Max("pk"))["end"] or 0
+    manager.bulk_create(objects, batch_size=_TEXT_INSERT_BATCH)
+    wanted = {getattr(obj, key) for obj in objects}
+    rows = manager.filter(pk__gt=end).values_list(key, "pk")
+    return {value: pk for value, pk in rows if value in wanted}
 
 
 def _insert_live_rows(
@@ -348,7 +379,9 @@ def _insert_live_rows(
     article_ids: dict[str, int],
     sequences: dict[int, int],
 ) -> None:
-    tags = {name: tag_create_official(name=name) for name in _TAG_VOCABULARY}
+    if "tags" not in _RUN:
+        _RUN["tags"] = {name: tag_create_official(name=name) for name in _TAG_VOCABULARY}
+    tags = _RUN["tags"]
     PublishedArticle.objects.bulk_create(
         [
             PublishedArticle(
@@ -393,3 +426,7 @@ register(
         create_rows=create_articles,
     )
 )
+
+
+# Generators of later apps' rows, registered after the rows they refer to.
+from bench import likes as _likes  # noqa: E402, F401

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from bench.generators import GENERATORS, Generator, batches
+from bench.generators import GENERATORS, Generator, batches, run_begin
 
 
 class Command(BaseCommand):
@@ -33,13 +34,32 @@ class Command(BaseCommand):
             self._generate(GENERATORS[name], total, options["seed"], options["batch_size"])
 
     def _generate(self, generator: Generator, total: int, seed: int, batch_size: int) -> None:
+        run_begin()
         existing = generator.existing()
         missing = total - existing.count
         if missing <= 0:
             self.stdout.write(f"{generator.name}: {existing.count} exist, nothing to generate")
             return
         start = existing.next_index
+        timings: list[tuple[int, float]] = []
         with tqdm(total=total, initial=existing.count, desc=generator.name, unit="row") as bar:
             for batch_start, batch_stop in batches(start, start + missing, batch_size):
-                bar.update(generator.create_rows(seed, batch_start, batch_stop))
+                began = time.perf_counter()
+                created = generator.create_rows(seed, batch_start, batch_stop)
+                timings.append((created, time.perf_counter() - began))
+                bar.update(created)
         self.stdout.write(f"{generator.name}: {total} generated rows ({missing} new)")
+        self.stdout.write(f"{generator.name}: {_rates(timings)}")
+
+
+def _rates(timings: list[tuple[int, float]]) -> str:
+    """Rows per second over the first and the last tenth of the batches: flat, or slowing?"""
+    tenth = max(1, len(timings) // 10)
+
+    def rate(part: list[tuple[int, float]]) -> float:
+        return sum(rows for rows, _ in part) / max(sum(seconds for _, seconds in part), 1e-9)
+
+    return (
+        f"{rate(timings[:tenth]):.0f} rows/s over the first tenth, "
+        f"{rate(timings[-tenth:]):.0f} rows/s over the last tenth"
+    )
