@@ -90,7 +90,7 @@ class KafkaTransport:
         self, producer: KafkaProducer, events: Sequence[Event]
     ) -> tuple[list[tuple[Event, FutureRecordMetadata]], bool]:
         """Hand every event to the producer; the futures, and whether all were handed over."""
-        futures = []
+        futures: list[tuple[Event, FutureRecordMetadata]] = []
         for event in events:
             try:
                 future = producer.send(
