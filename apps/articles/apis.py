@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.articles import selectors, services
-from apps.articles.errors import ContentTooLarge
+from apps.articles.errors import ArticleNotFound, ArticleNotPublished, ContentTooLarge
 from apps.articles.pagination import ArticleAuthorPagination, ArticlePublicPagination
 from apps.articles.reads import article_read_emit
 from apps.articles.serializers import (
@@ -26,6 +26,7 @@ from apps.articles.serializers import (
     ArticleListItemOutputSerializer,
     ArticleMineOutputSerializer,
 )
+from scholarnet.api.errors import ServiceUnavailable, ValidationFailed
 from scholarnet.api.params import query_params_data
 from scholarnet.api.schema import error_responses
 
@@ -68,7 +69,10 @@ class ArticleViewSet(viewsets.ViewSet):
         operation_id="articles_create",
         summary="Create a draft",
         request=ArticleCreateInputSerializer,
-        responses={201: ArticleDraftOutputSerializer, **error_responses(400, 401, 413)},
+        responses={
+            201: ArticleDraftOutputSerializer,
+            **error_responses(ValidationFailed, ContentTooLarge),
+        },
     )
     def create(self, request: Request) -> Response:
         data = _validated(ArticleCreateInputSerializer, request)
@@ -79,7 +83,10 @@ class ArticleViewSet(viewsets.ViewSet):
         operation_id="articles_list",
         summary="Published articles, newest first",
         parameters=[ArticleListFilterInputSerializer],
-        responses={200: ArticleListItemOutputSerializer(many=True), **error_responses(400)},
+        responses={
+            200: ArticleListItemOutputSerializer(many=True),
+            **error_responses(ValidationFailed, ServiceUnavailable),
+        },
     )
     def list(self, request: Request) -> Response:
         if not request.query_params:
@@ -100,7 +107,10 @@ class ArticleViewSet(viewsets.ViewSet):
         description="A private or taken-down article is 404 for everyone but its author, who "
         "gets the live copy (what readers saw); the working copy is at /draft.",
         parameters=[ARTICLE_ID],
-        responses={200: ArticleDetailOutputSerializer, **error_responses(404, 503)},
+        responses={
+            200: ArticleDetailOutputSerializer,
+            **error_responses(ArticleNotFound, ServiceUnavailable),
+        },
     )
     def retrieve(self, request: Request, pk: str) -> Response:
         # The selector returns the serializer's shape, in its field order, with JSON-ready values.
@@ -120,7 +130,7 @@ class ArticleViewSet(viewsets.ViewSet):
         summary="The working copy",
         description=AUTHOR_ONLY,
         parameters=[ARTICLE_ID],
-        responses={200: ArticleDraftOutputSerializer, **error_responses(401, 404)},
+        responses={200: ArticleDraftOutputSerializer, **error_responses(ArticleNotFound)},
     )
     @action(detail=True, methods=["get"], url_path="draft")
     def draft(self, request: Request, pk: str) -> Response:
@@ -133,7 +143,10 @@ class ArticleViewSet(viewsets.ViewSet):
         + AUTHOR_ONLY,
         parameters=[ARTICLE_ID],
         request=ArticleDraftUpdateInputSerializer,
-        responses={200: ArticleDraftOutputSerializer, **error_responses(400, 401, 404, 413)},
+        responses={
+            200: ArticleDraftOutputSerializer,
+            **error_responses(ValidationFailed, ArticleNotFound, ContentTooLarge),
+        },
     )
     @draft.mapping.patch
     def draft_update(self, request: Request, pk: str) -> Response:
@@ -146,7 +159,7 @@ class ArticleViewSet(viewsets.ViewSet):
         summary="Delete the article",
         description="Deletes both the working copy and the live copy. " + AUTHOR_ONLY,
         parameters=[ARTICLE_ID],
-        responses={204: None, **error_responses(401, 404)},
+        responses={204: None, **error_responses(ArticleNotFound)},
     )
     @draft.mapping.delete
     def draft_destroy(self, request: Request, pk: str) -> Response:
@@ -160,7 +173,10 @@ class ArticleViewSet(viewsets.ViewSet):
         + AUTHOR_ONLY,
         parameters=[ARTICLE_ID],
         request=None,
-        responses={200: ArticleDraftOutputSerializer, **error_responses(400, 401, 404)},
+        responses={
+            200: ArticleDraftOutputSerializer,
+            **error_responses(ValidationFailed, ArticleNotFound),
+        },
     )
     @action(detail=True, methods=["post"], url_path="publish")
     def publish(self, request: Request, pk: str) -> Response:
@@ -173,7 +189,10 @@ class ArticleViewSet(viewsets.ViewSet):
         "409 article_not_published. " + AUTHOR_ONLY,
         parameters=[ARTICLE_ID],
         request=None,
-        responses={200: ArticleDraftOutputSerializer, **error_responses(401, 404, 409)},
+        responses={
+            200: ArticleDraftOutputSerializer,
+            **error_responses(ArticleNotFound, ArticleNotPublished),
+        },
     )
     @action(detail=True, methods=["post"], url_path="withdraw")
     def withdraw(self, request: Request, pk: str) -> Response:
@@ -188,7 +207,10 @@ class MyArticleViewSet(viewsets.ViewSet):
     @extend_schema(
         operation_id="me_articles_list",
         summary="My articles, every status, newest first",
-        responses={200: ArticleMineOutputSerializer(many=True), **error_responses(400, 401, 503)},
+        responses={
+            200: ArticleMineOutputSerializer(many=True),
+            **error_responses(ServiceUnavailable),
+        },
     )
     def list(self, request: Request) -> Response:
         paginator = ArticleAuthorPagination()
@@ -222,7 +244,7 @@ class TagArticleViewSet(viewsets.ViewSet):
         parameters=[
             OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH, description="Tag")
         ],
-        responses={200: ArticleListItemOutputSerializer(many=True), **error_responses(400)},
+        responses={200: ArticleListItemOutputSerializer(many=True)},
     )
     def list(self, request: Request, name: str) -> Response:
         return _public_page(self, request, selectors.article_public_list(tag=name))

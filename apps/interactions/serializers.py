@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from apps.articles.serializers import ArticleListItemOutputSerializer
@@ -45,6 +46,8 @@ class CollectionOutputSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
+# The list action answers one page object, not a bare array of it (drf-spectacular's default).
+@extend_schema_serializer(many=False)
 class CollectionListOutputSerializer(serializers.Serializer):
     results = CollectionOutputSerializer(many=True)
     next = serializers.CharField(allow_null=True)

@@ -30,7 +30,7 @@ class HotArticlesView(APIView):
             OpenApiParameter("cursor", OpenApiTypes.STR, description="From `next`."),
             OpenApiParameter(
                 "page_size",
-                OpenApiTypes.INT,
+                {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
                 description=f"Results per page, 1 to {MAX_PAGE_SIZE}.",
             ),
         ],

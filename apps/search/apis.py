@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.conf import settings
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.search.backends.base import SearchUnavailable
+from apps.search.errors import QueryEmpty, QueryTooLong
 from apps.search.pagination import cursor_decode, next_link
 from apps.search.rates import SEARCH
 from apps.search.selectors import search_results_list
@@ -18,8 +19,9 @@ from apps.search.serializers import (
     SearchQueryInputSerializer,
     SearchResultsOutputSerializer,
 )
+from scholarnet.api.errors import InvalidCursor, ValidationFailed
 from scholarnet.api.params import query_params_data
-from scholarnet.api.schema import error_responses
+from scholarnet.api.schema import AutoSchema, error_responses
 from scholarnet.ratelimit.throttles import RedisRateThrottle
 
 
@@ -49,7 +51,12 @@ class SearchViewSet(viewsets.ViewSet):
             "400 `invalid_cursor`, 503 `search_unavailable`."
         ),
         parameters=[SearchQueryInputSerializer],
-        responses={200: SearchResultsOutputSerializer, **error_responses(400, 429, 503)},
+        responses={
+            200: SearchResultsOutputSerializer,
+            **error_responses(
+                ValidationFailed, QueryEmpty, QueryTooLong, InvalidCursor, SearchUnavailable
+            ),
+        },
     )
     def list(self, request: Request) -> Response:
         params = SearchQueryInputSerializer(data=query_params_data(request))

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from apps.tags import selectors
 from apps.tags.serializers import TagListFilterInputSerializer, TagOutputSerializer
-from scholarnet.api.errors import NotAuthenticated
+from scholarnet.api.errors import NotAuthenticated, ValidationFailed
 from scholarnet.api.pagination import CursorPagination
 from scholarnet.api.params import query_params_data
 from scholarnet.api.schema import error_responses
@@ -45,7 +45,10 @@ class TagViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             "`mine=1` lists only the caller's own; `q` filters by name prefix."
         ),
         parameters=[TagListFilterInputSerializer],
-        responses={200: TagOutputSerializer(many=True), **error_responses(400, 401)},
+        responses={
+            200: TagOutputSerializer(many=True),
+            **error_responses(ValidationFailed, NotAuthenticated),
+        },
     )
     def list(self, request: Request, *args: object, **kwargs: object) -> Response:
         return super().list(request, *args, **kwargs)

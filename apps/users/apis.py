@@ -12,7 +12,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.users import selectors, services
+from apps.users import schema_errors, selectors, services
 from apps.users.authentication import SessionAuth
 from apps.users.errors import RefreshNotAvailable
 from apps.users.models import User, UserSession
@@ -66,7 +66,7 @@ class AuthViewSet(viewsets.ViewSet):
         operation_id="auth_register",
         summary="Create an account with email and password",
         request=UserRegisterInputSerializer,
-        responses={201: UserMeOutputSerializer, **error_responses(400, 409, 429)},
+        responses={201: UserMeOutputSerializer, **error_responses(*schema_errors.REGISTER)},
     )
     @action(detail=False, methods=["post"], url_path="register")
     def register(self, request: Request) -> Response:
@@ -80,7 +80,10 @@ class AuthViewSet(viewsets.ViewSet):
         summary="Sign in with email and password",
         description=SESSION_DELIVERY_NOTE + " " + FAILURE_LIMIT_NOTE,
         request=UserLoginInputSerializer,
-        responses={200: AuthSessionTokensOutputSerializer, **error_responses(400, 401, 429)},
+        responses={
+            200: AuthSessionTokensOutputSerializer,
+            **error_responses(*schema_errors.LOGIN),
+        },
     )
     @action(detail=False, methods=["post"], url_path="login")
     def login(self, request: Request) -> Response:
@@ -94,7 +97,10 @@ class AuthViewSet(viewsets.ViewSet):
         summary="Exchange a refresh token for a new pair",
         description="The refresh token is single-use; presenting a used one revokes the session.",
         request=AuthRefreshInputSerializer,
-        responses={200: AuthSessionTokensOutputSerializer, **error_responses(400, 401, 503)},
+        responses={
+            200: AuthSessionTokensOutputSerializer,
+            **error_responses(*schema_errors.REFRESH),
+        },
     )
     @action(detail=False, methods=["post"], url_path="refresh")
     def refresh(self, request: Request) -> Response:
@@ -110,7 +116,7 @@ class AuthViewSet(viewsets.ViewSet):
         request=AuthSmsSendInputSerializer,
         responses={
             202: OpenApiResponse(description="The code is on its way."),
-            **error_responses(400, 429, 503),
+            **error_responses(*schema_errors.SMS_SEND),
         },
     )
     @action(
@@ -132,7 +138,10 @@ class AuthViewSet(viewsets.ViewSet):
         + " "
         + FAILURE_LIMIT_NOTE,
         request=AuthSmsLoginInputSerializer,
-        responses={200: AuthSessionTokensOutputSerializer, **error_responses(400, 401, 429)},
+        responses={
+            200: AuthSessionTokensOutputSerializer,
+            **error_responses(*schema_errors.SMS_LOGIN),
+        },
     )
     @action(detail=False, methods=["post"], url_path="sms/login")
     def sms_login(self, request: Request) -> Response:
@@ -150,7 +159,7 @@ class AuthLogoutViewSet(viewsets.ViewSet):
         summary="Sign out this session",
         description="The session's access and refresh tokens (or cookie) stop working at once.",
         request=None,
-        responses={204: None, **error_responses(401, 403, 503)},
+        responses={204: None, **error_responses(*schema_errors.LOGOUT)},
     )
     def create(self, request: Request) -> Response:
         user, auth = _signed_in(request)
@@ -179,7 +188,7 @@ class AuthSessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(
         operation_id="auth_sessions_list",
         summary="List my active sessions",
-        responses={200: AuthSessionOutputSerializer(many=True), **error_responses(401)},
+        responses={200: AuthSessionOutputSerializer(many=True)},
     )
     def list(self, request: Request, *args: object, **kwargs: object) -> Response:
         return super().list(request, *args, **kwargs)
@@ -192,7 +201,7 @@ class AuthSessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Session id"
             )
         ],
-        responses={204: None, **error_responses(401, 403, 404, 503)},
+        responses={204: None, **error_responses(*schema_errors.SESSION_REVOKE)},
     )
     def destroy(self, request: Request, id: str) -> Response:
         services.session_revoke(user=_signed_in(request)[0], session_id=id)
@@ -209,7 +218,10 @@ class UserViewSet(viewsets.ViewSet):
         summary="A user's public profile",
         description="Never carries email, phone, birthday or anything private.",
         parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
-        responses={200: UserPublicProfileOutputSerializer, **error_responses(404, 503)},
+        responses={
+            200: UserPublicProfileOutputSerializer,
+            **error_responses(*schema_errors.USER_RETRIEVE),
+        },
     )
     def retrieve(self, request: Request, pk: str) -> Response:
         profile = selectors.user_public_profile_get(user_id=int(pk))
@@ -218,7 +230,7 @@ class UserViewSet(viewsets.ViewSet):
     @extend_schema(
         operation_id="users_me_retrieve",
         summary="My profile",
-        responses={200: UserMeOutputSerializer, **error_responses(401, 503)},
+        responses={200: UserMeOutputSerializer},
     )
     @action(detail=False, methods=["get"], url_path="me", permission_classes=[IsAuthenticated])
     def me(self, request: Request) -> Response:
@@ -229,7 +241,7 @@ class UserViewSet(viewsets.ViewSet):
         operation_id="users_me_update",
         summary="Edit my profile",
         request=UserMeUpdateInputSerializer,
-        responses={200: UserMeOutputSerializer, **error_responses(400, 401, 403, 503)},
+        responses={200: UserMeOutputSerializer, **error_responses(*schema_errors.ME_UPDATE)},
     )
     @me.mapping.patch
     def me_update(self, request: Request) -> Response:

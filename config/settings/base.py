@@ -252,7 +252,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "scholarnet.api.pagination.CursorPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "scholarnet.api.exception_handler.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, plus the error codes the kernel answers for every endpoint.
+    "DEFAULT_SCHEMA_CLASS": "scholarnet.api.schema.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 

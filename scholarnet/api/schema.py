@@ -1,20 +1,50 @@
-"""OpenAPI pieces for the error envelope, so every endpoint documents its errors the same way.
+"""OpenAPI for the error envelope: each endpoint documents the closed set of codes it answers.
 
-Use :func:`error_responses` next to the success response::
+Pass :func:`error_responses` the errors an endpoint raises, as classes (or, for a code chosen
+where it is raised, as instances); each status gets the envelope with an enum of its codes::
 
     @extend_schema(
         request=ArticleCreateInputSerializer,
-        responses={201: ArticleOutputSerializer, **error_responses(400, 401, 429)},
+        responses={201: ArticleDraftOutputSerializer, **error_responses(ValidationFailed,
+                                                                        ContentTooLarge)},
     )
 
-A 400 is documented with ``ValidationErrorResponse`` (``extra.fields`` maps each field to its
-messages); every other status with ``ErrorResponse``.
+:class:`AutoSchema` (``DEFAULT_SCHEMA_CLASS``) adds the errors no view names because the kernel
+answers them: too many parameters, a bad Host, the global rate limit, a JSON body that does not
+parse, the authentication class's token errors, the paginator's bad ``page_size``/``cursor``.
+A validation error lists fields under ``extra.fields``, nested ones with dotted names
+(``tags.0``); a 429 carries ``extra.retry_after``.
 """
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from drf_spectacular.drainage import warn
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions as drf_exceptions
 from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+
+from scholarnet.api.errors import (
+    ApplicationError,
+    InvalidCursor,
+    InvalidHost,
+    NotFound,
+    RateLimited,
+    TooManyFields,
+    ValidationFailed,
+)
+from scholarnet.ratelimit.service import LimiterUnavailable
+
+# An error an endpoint raises: an ApplicationError or DRF exception class, or an instance of
+# one for a code given where it is raised (``ValidationFailed(code="code_expired")``).
+# A bare status (the former signature) is accepted so older call sites still import, and is
+# reported as a schema warning, which fails ``make check-schema``.
+ErrorSpec = type[ApplicationError] | type[drf_exceptions.APIException] | Exception | int
 
 ERROR_DESCRIPTIONS = {
     400: "The request is not valid.",
@@ -27,41 +57,157 @@ ERROR_DESCRIPTIONS = {
     415: "The request's content type is not supported.",
     429: "Too many requests; retry after the number of seconds in the Retry-After header.",
     500: "Unexpected server error.",
+    502: "An upstream service failed.",
     503: "The service is temporarily unavailable.",
 }
 
 
-class _EnvelopeSerializer(serializers.Serializer):
+class ErrorResponseSerializer(serializers.Serializer):
+    """The bare envelope, for a response documented without its codes (prefer error_responses)."""
+
     detail = serializers.CharField(help_text="Human-readable explanation.")
     code = serializers.CharField(help_text="Stable machine-readable error code.")
+    extra = serializers.DictField(help_text="Details that depend on the code.")
 
 
-class ErrorResponseSerializer(_EnvelopeSerializer):
-    extra = serializers.DictField(
-        help_text="Details that depend on the code, e.g. retry_after for rate_limited."
+def error_status_and_code(error: ErrorSpec) -> tuple[int, str]:
+    """The HTTP status and ``code`` the exception handler answers for ``error``."""
+    if isinstance(error, int):
+        raise TypeError(f"{error} is a status: name the errors raised instead")
+    if isinstance(error, type) and issubclass(error, ApplicationError):
+        return error.status_code, error.code
+    if isinstance(error, ApplicationError):
+        return error.status_code, error.code
+    throttled = isinstance(error, drf_exceptions.Throttled) or (
+        isinstance(error, type) and issubclass(error, drf_exceptions.Throttled)
     )
+    if throttled:
+        return 429, "rate_limited"  # as exception_handler renders DRF's Throttled
+    if isinstance(error, type) and issubclass(error, drf_exceptions.APIException):
+        return error.status_code, str(error.default_code)
+    if isinstance(error, drf_exceptions.ValidationError):
+        return 400, "invalid"  # exception_handler's code for every validation error
+    if isinstance(error, drf_exceptions.APIException):
+        codes = error.get_codes()
+        return error.status_code, codes if isinstance(codes, str) else str(error.default_code)
+    raise TypeError(f"not an error class or instance: {error!r}")
 
 
-class ValidationErrorResponseSerializer(_EnvelopeSerializer):
-    # Built inline: a serializer class cannot declare a field named "fields".
-    extra = inline_serializer(
-        name="ValidationErrorFields",
-        fields={
-            "fields": serializers.DictField(
-                child=serializers.ListField(child=serializers.CharField()),
-                help_text="Field name (or non_field_errors) to its messages.",
-            )
+def error_responses(*errors: ErrorSpec) -> dict[int, OpenApiResponse]:
+    """``{status: OpenApiResponse}`` for ``@extend_schema(responses=...)``, one per status."""
+    codes: dict[int, set[str]] = defaultdict(set)
+    for error in errors:
+        if isinstance(error, int):
+            codes[error].update(())  # documented with no codes: AutoSchema warns
+            continue
+        status, code = error_status_and_code(error)
+        codes[status].add(code)
+    return {status: _response(status, codes[status]) for status in sorted(codes)}
+
+
+def envelope_schema(status: int, codes: Iterable[str]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["detail", "code", "extra"],
+        "properties": {
+            "detail": {"type": "string", "description": "Human-readable explanation."},
+            "code": {
+                "type": "string",
+                "enum": sorted(set(codes)),
+                "description": "Stable machine-readable error code.",
+            },
+            "extra": _extra_schema(status),
         },
-    )
+    }
 
 
-def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
-    """``{status: OpenApiResponse}`` for ``@extend_schema(responses=...)``."""
-    return {status: _error_response(status) for status in statuses}
+def _extra_schema(status: int) -> dict[str, Any]:
+    if status == 400:
+        fields = {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "description": "For code invalid: each field (or non_field_errors) to its messages; "
+            "a nested field is named with dots, e.g. tags.0 or authors.1.name.",
+        }
+        return {"type": "object", "properties": {"fields": fields}}
+    if status == 429:
+        retry_after = {"type": "integer", "minimum": 1, "description": "Seconds to wait."}
+        return {
+            "type": "object",
+            "required": ["retry_after"],
+            "properties": {"retry_after": retry_after},
+        }
+    return {"type": "object", "description": "Details that depend on the code."}
 
 
-def _error_response(status: int) -> OpenApiResponse:
-    serializer = ValidationErrorResponseSerializer if status == 400 else ErrorResponseSerializer
+def _response(status: int, codes: Iterable[str]) -> OpenApiResponse:
     return OpenApiResponse(
-        response=serializer, description=ERROR_DESCRIPTIONS.get(status, "Error.")
+        response=envelope_schema(status, codes),
+        description=ERROR_DESCRIPTIONS.get(status, "Error."),
     )
+
+
+def _envelope_codes(schema: Any) -> list[str] | None:
+    """The code enum of an envelope built here, None for any other schema."""
+    if not isinstance(schema, dict) or schema.get("required") != ["detail", "code", "extra"]:
+        return None
+    enum = schema.get("properties", {}).get("code", {}).get("enum")
+    return list(enum) if isinstance(enum, list) else None
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """drf-spectacular's AutoSchema plus the errors the kernel answers for every endpoint."""
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        responses = operation.setdefault("responses", {})
+        self._warn_on_bare_statuses(responses)
+        codes: dict[int, set[str]] = defaultdict(set)
+        for error in self._kernel_errors(has_body="requestBody" in operation):
+            status, code = error_status_and_code(error)
+            codes[status].add(code)
+        for status, status_codes in codes.items():
+            self._merge(responses, status, status_codes)
+        operation["responses"] = dict(sorted(responses.items(), key=lambda item: item[0]))
+        return operation
+
+    def _kernel_errors(self, *, has_body: bool) -> list[ErrorSpec]:
+        # Answered before any view code runs: the envelope middleware, the global rate limit
+        # and Django's request parsing.
+        errors: list[ErrorSpec] = [TooManyFields, InvalidHost, RateLimited, LimiterUnavailable]
+        if has_body:
+            errors += [drf_exceptions.ParseError, drf_exceptions.UnsupportedMediaType]
+        for authenticator in self.view.get_authenticators():
+            errors += getattr(authenticator, "errors", ())
+        permissions = self.view.get_permissions()
+        if any(not isinstance(permission, AllowAny) for permission in permissions):
+            errors.append(drf_exceptions.NotAuthenticated)
+        if self._is_list_view() and self._get_paginator() is not None:
+            errors += [ValidationFailed, InvalidCursor]
+        if "{" in self.path:  # a path parameter outside its route's pattern matches no URL
+            errors.append(NotFound)
+        return errors
+
+    def _warn_on_bare_statuses(self, responses: dict[str, Any]) -> None:
+        for key, response in responses.items():
+            for media_type in response.get("content", {}).values():
+                if _envelope_codes(media_type.get("schema")) == []:
+                    warn(
+                        f"{self.method} {self.path}: error_responses() was given the status "
+                        f"{key}; pass the errors the endpoint raises, so their codes are listed"
+                    )
+
+    def _merge(self, responses: dict[str, Any], status: int, codes: set[str]) -> None:
+        key = str(status)
+        if key not in responses:
+            responses[key] = self._get_response_for_code(_response(status, codes), key)
+            return
+        for media_type in responses[key].get("content", {}).values():
+            documented = _envelope_codes(media_type.get("schema"))
+            if documented is None:
+                warn(f"{self.method} {self.path}: the {status} response is not an error envelope")
+                continue
+            media_type["schema"] = envelope_schema(status, set(documented) | codes)
+

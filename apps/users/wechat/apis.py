@@ -4,13 +4,14 @@ import posixpath
 
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.users import schema_errors
 from apps.users.rates import WECHAT_LOGIN
 from apps.users.responses import session_response
 from apps.users.serializers import AuthSessionTokensOutputSerializer
@@ -20,7 +21,7 @@ from apps.users.wechat.serializers import (
 )
 from apps.users.wechat.services import wechat_login_complete, wechat_login_start
 from apps.users.wechat.state import state_cookie_clear, state_cookie_set
-from scholarnet.api.schema import ErrorResponseSerializer, error_responses
+from scholarnet.api.schema import error_responses
 from scholarnet.ratelimit.throttles import RedisRateThrottle
 
 CALLBACK_DESCRIPTION = """Checks `state` against the `wechat_state` cookie, exchanges `code` with
@@ -32,7 +33,6 @@ Errors: 400 `wechat_state_invalid` (state missing, expired or not this browser's
 `wechat_auth_cancelled` (no code: the user declined), `wechat_auth_failed` (WeChat rejected the
 code; `extra.errcode` is WeChat's); 404 `wechat_login_disabled`; 429 `rate_limited`; 502
 `wechat_unavailable`."""
-WECHAT_UNAVAILABLE = "WeChat could not be reached or gave an unusable answer."
 
 
 class WeChatCallbackThrottle(RedisRateThrottle):
@@ -54,7 +54,10 @@ class WeChatLoginViewSet(viewsets.ViewSet):
         operation_id="auth_wechat_url",
         summary="Start a WeChat login",
         description="Answers the QR-connect URL and sets the short-lived wechat_state cookie.",
-        responses={200: WeChatAuthorizationUrlOutputSerializer, **error_responses(404, 503)},
+        responses={
+            200: WeChatAuthorizationUrlOutputSerializer,
+            **error_responses(*schema_errors.WECHAT_URL),
+        },
     )
     @action(detail=False, methods=["get"], url_path="url", url_name="url")
     def authorization_url(self, request: Request) -> Response:
@@ -70,8 +73,7 @@ class WeChatLoginViewSet(viewsets.ViewSet):
         parameters=[WeChatCallbackInputSerializer],
         responses={
             200: AuthSessionTokensOutputSerializer,
-            **error_responses(400, 404, 429, 503),
-            502: OpenApiResponse(ErrorResponseSerializer, description=WECHAT_UNAVAILABLE),
+            **error_responses(*schema_errors.WECHAT_CALLBACK),
         },
     )
     @action(

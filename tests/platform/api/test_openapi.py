@@ -68,33 +68,107 @@ def test_views_schema() -> dict:
     return schema
 
 
-def test_error_responses_reference_the_envelope_components(test_views_schema):
-    responses = test_views_schema["paths"]["/t/validation"]["post"]["responses"]
-
-    def ref(status: str) -> str:
-        return responses[status]["content"]["application/json"]["schema"]["$ref"]
-
-    assert ref("201") == "#/components/schemas/NoteOutput"
-    assert ref("400") == "#/components/schemas/ValidationErrorResponse"
-    assert ref("404") == "#/components/schemas/ErrorResponse"
-    assert ref("429") == "#/components/schemas/ErrorResponse"
-    assert responses["429"]["description"].startswith("Too many requests")
+def _error_schema(operation: dict, status: str) -> dict:
+    return operation["responses"][status]["content"]["application/json"]["schema"]
 
 
-def test_error_envelope_components_describe_detail_code_and_extra(test_views_schema):
-    schemas = test_views_schema["components"]["schemas"]
+def test_each_error_status_lists_the_codes_the_endpoint_raises(test_views_schema):
+    post = test_views_schema["paths"]["/t/validation"]["post"]
 
-    assert schemas["ErrorResponse"]["required"] == ["code", "detail", "extra"]
-    assert schemas["ErrorResponse"]["properties"]["detail"]["type"] == "string"
-    assert schemas["ErrorResponse"]["properties"]["code"]["type"] == "string"
-    assert schemas["ErrorResponse"]["properties"]["extra"]["type"] == "object"
-    assert schemas["ValidationErrorResponse"]["properties"]["extra"] == {
-        "$ref": "#/components/schemas/ValidationErrorFields"
+    def codes(status: str) -> list[str]:
+        return _error_schema(post, status)["properties"]["code"]["enum"]
+
+    assert post["responses"]["201"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/NoteOutput"
     }
-    assert schemas["ValidationErrorFields"]["properties"]["fields"]["additionalProperties"] == {
+    # The view names ValidationFailed and ArticleLocked; the kernel adds what it answers itself.
+    assert codes("400") == ["invalid", "invalid_host", "parse_error", "too_many_fields"]
+    assert codes("423") == ["article_locked"]
+    assert codes("415") == ["unsupported_media_type"]
+    assert codes("429") == ["rate_limited"]
+    assert codes("503") == ["rate_limiter_unavailable"]
+    assert sorted(post["responses"]) == ["201", "400", "415", "423", "429", "503"]
+    assert post["responses"]["429"]["description"].startswith("Too many requests")
+
+
+def test_the_error_envelope_requires_detail_code_and_extra(test_views_schema):
+    post = test_views_schema["paths"]["/t/validation"]["post"]
+    invalid, throttled = _error_schema(post, "400"), _error_schema(post, "429")
+
+    assert invalid["required"] == ["detail", "code", "extra"]
+    assert invalid["properties"]["detail"]["type"] == "string"
+    assert invalid["properties"]["extra"]["properties"]["fields"]["additionalProperties"] == {
         "type": "array",
         "items": {"type": "string"},
     }
+    assert throttled["properties"]["extra"]["required"] == ["retry_after"]
+
+
+def test_a_list_documents_the_paginators_errors(test_views_schema):
+    get = test_views_schema["paths"]["/t/groups"]["get"]
+
+    assert _error_schema(get, "400")["properties"]["code"]["enum"] == [
+        "invalid",
+        "invalid_cursor",
+        "invalid_host",
+        "too_many_fields",
+    ]
+    assert "requestBody" not in get
+
+
+def test_an_endpoint_that_authenticates_lists_the_token_errors(test_views_schema):
+    get = test_views_schema["paths"]["/t/auth-required"]["get"]
+
+    assert _error_schema(get, "401")["properties"]["code"]["enum"] == ["not_authenticated"]
+
+
+def test_the_projects_schema_lists_token_errors_where_requests_authenticate(client):
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    me = schema["paths"]["/api/v1/users/me"]["get"]
+    register = schema["paths"]["/api/v1/auth/register"]["post"]
+
+    unauthorized = set(_error_schema(me, "401")["properties"]["code"]["enum"])
+    assert {"not_authenticated", "token_invalid", "token_expired", "session_revoked"} <= (
+        unauthorized
+    )
+    # Sign-in endpoints ignore credentials: no token errors, their own codes instead.
+    assert _error_schema(register, "409")["properties"]["code"]["enum"] == ["email_taken"]
+    assert "401" not in register["responses"]
+
+
+def test_error_status_and_code_of_classes_and_instances():
+    from rest_framework import exceptions
+
+    from scholarnet.api.errors import RateLimited, ValidationFailed
+    from scholarnet.api.schema import error_status_and_code
+    from tests.platform.api.urls_for_tests import ArticleLocked
+
+    assert error_status_and_code(ArticleLocked) == (423, "article_locked")
+    assert error_status_and_code(ValidationFailed(code="code_expired")) == (400, "code_expired")
+    assert error_status_and_code(RateLimited(retry_after=5)) == (429, "rate_limited")
+    assert error_status_and_code(exceptions.Throttled) == (429, "rate_limited")
+    assert error_status_and_code(exceptions.ParseError) == (400, "parse_error")
+    assert error_status_and_code(exceptions.ValidationError({"x": ["bad"]})) == (400, "invalid")
+    assert error_status_and_code(exceptions.PermissionDenied(code="csrf_failed")) == (
+        403,
+        "csrf_failed",
+    )
+    with pytest.raises(TypeError):
+        error_status_and_code(400)
+
+
+def test_a_bare_status_is_a_schema_warning(monkeypatch):
+    warnings: list[str] = []
+    monkeypatch.setattr("scholarnet.api.schema.warn", warnings.append)
+
+    SchemaGenerator(urlconf="tests.platform.api.urls_for_bare_status").get_schema(
+        request=None, public=True
+    )
+
+    assert warnings == [
+        "GET /t/bare: error_responses() was given the status 404; pass the errors the endpoint "
+        "raises, so their codes are listed"
+    ]
 
 
 def test_cursor_paginated_list_is_documented_as_results_and_next(test_views_schema):

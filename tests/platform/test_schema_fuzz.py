@@ -1,0 +1,246 @@
+"""Schema fuzzing: every operation of the OpenAPI document, driven by schemathesis.
+
+Each operation is called in-process through the WSGI application with generated requests,
+valid ones (positive) and invalid ones (negative), anonymously and signed in, and every
+response goes through all of schemathesis's checks: no 5xx, the status and the content type are
+documented, the body matches the documented schema (the error codes too: they are enums),
+invalid input is refused with a 4xx and valid input is not, and so on. One failure anywhere
+fails the test; the failures are listed together.
+
+``FUZZ_MAX_EXAMPLES`` bounds the examples per operation, mode and identity (CI keeps the
+default). Generation is derandomized, so a CI failure reproduces locally with the same seed.
+Throttles are raised for the run so the logic behind them is exercised instead of 429s.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from django.conf import settings as django_settings
+from django.test import RequestFactory
+
+schemathesis = pytest.importorskip("schemathesis")  # a test requirement; see requirements/test.txt
+
+from hypothesis import HealthCheck, Phase, given  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+from hypothesis.errors import Unsatisfiable  # noqa: E402
+from schemathesis import GenerationMode  # noqa: E402
+from schemathesis.core.failures import Failure, FailureGroup  # noqa: E402
+
+pytestmark = pytest.mark.django_db
+
+MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "12"))
+USER_AGENT = "ScholarNet schema fuzz"
+OPENAPI = Path(django_settings.BASE_DIR) / "openapi.yaml"
+
+# Operations not fuzzed, each with why. Everything else in the schema is.
+EXCLUDED: dict[str, str] = {}
+
+# Schema-valid requests that are still refused with a 400, because the rule depends on state
+# or on meaning that an OpenAPI schema cannot express. Per operation: the code, and for code
+# ``invalid`` the only fields it may name. Any other 400 for valid data fails the test.
+NUL_REFUSED = "Null characters are not allowed."
+CURSOR = {"invalid_cursor": None}  # a cursor is an opaque server-issued token
+SEMANTIC_REFUSALS: dict[str, dict[str, set[str] | None]] = {
+    # The words of q are what the index tokenizes; punctuation alone has none.
+    "GET /api/v1/search": {
+        **CURSOR,
+        "query_empty": None,
+        "invalid": {"tag", "author"},  # only type=article takes them
+    },
+    # Whether a code was sent, and which, is server state.
+    "POST /api/v1/auth/sms/login": {
+        "code_invalid": None,
+        "code_expired": None,
+        "code_attempts_exhausted": None,
+    },
+    # Django's password validators: similarity to the email, common passwords, all digits.
+    "POST /api/v1/auth/register": {"invalid": {"password"}},
+    # Tag names without control characters or "/", normalized length.
+    "POST /api/v1/articles": {"invalid": {"tags"}},
+    "PATCH /api/v1/articles/{id}/draft": {"invalid": {"tags"}},
+    # drf-spectacular documents every PATCH body as partial, but a rename needs its name.
+    "PATCH /api/v1/me/collections/{id}": {"invalid": {"name"}},
+    # A birthday between 1900-01-01 and today; an avatar URL that Django's URLValidator takes.
+    "PATCH /api/v1/users/me": {"invalid": {"birthday", "avatar_url"}},
+}
+
+
+@functools.cache
+def _document() -> dict[str, Any]:
+    # The committed document lists the operations (test_openapi keeps it equal to the code's).
+    return yaml.safe_load(OPENAPI.read_text())
+
+
+def _operation_ids() -> list[str]:
+    document = _document()
+    return [
+        f"{method.upper()} {path}"
+        for path, item in document["paths"].items()
+        for method in item
+        if method in {"get", "put", "post", "patch", "delete"}
+    ]
+
+
+@pytest.fixture(scope="module")
+def api_schema() -> Any:
+    from django.core.wsgi import get_wsgi_application
+    from drf_spectacular.generators import SchemaGenerator
+
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    # Unknown query parameters are ignored, as HTTP APIs conventionally do (cache busters,
+    # tracking parameters); the schema does not forbid them, so sending one is not invalid.
+    config = schemathesis.config.SchemathesisConfig.from_dict(
+        {"generation": {"allow-extra-parameters": False}}
+    )
+    schema = schemathesis.openapi.from_dict(_jsonable(document), config=config)
+    schema.app = get_wsgi_application()
+    schema.location = "/api/schema/"
+    return schema
+
+
+def _jsonable(document: dict[str, Any]) -> dict[str, Any]:
+    import orjson
+
+    return orjson.loads(orjson.dumps(document, default=str))
+
+
+@pytest.fixture
+def raised_limits(settings) -> None:
+    from scholarnet.ratelimit.scopes import rate_scope_list
+
+    settings.RATELIMIT_GLOBAL = "1000000/60s"
+    for scope in rate_scope_list():
+        setattr(settings, scope.setting_name, "1000000/60s")
+
+
+@pytest.fixture
+def fresh_bearer() -> Callable[[], dict[str, str]]:
+    """Headers of a new session for one user: an example that signs out spoils no other."""
+    from apps.users.sessions import session_start
+    from tests.users.factories import UserFactory
+
+    user = UserFactory(email="fuzz@example.org", nickname="Fuzz")
+    request = RequestFactory().get("/", HTTP_USER_AGENT=USER_AGENT)
+
+    def headers() -> dict[str, str]:
+        issued = session_start(user=user, request=request)
+        return {"Authorization": f"Bearer {issued.access}", "User-Agent": USER_AGENT}
+
+    return headers
+
+
+def _cases(operation: Any) -> Iterator[tuple[GenerationMode, Any]]:
+    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        yield mode, operation.as_strategy(generation_mode=mode)
+
+
+def _semantic_refusal(operation_id: str, response: Any) -> bool:
+    allowed = SEMANTIC_REFUSALS.get(operation_id, {})
+    if "cursor" in _query_parameters(operation_id):
+        allowed = {**CURSOR, **allowed}
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    messages = body.get("extra", {}).get("fields", {}) if isinstance(body, dict) else {}
+    # DRF refuses NUL in every text field, which a JSON Schema string does not say.
+    named = {name.split(".")[0] for name, text in messages.items() if text != [NUL_REFUSED]}
+    if response.status_code != 400:
+        return False
+    if body.get("code") == "invalid" and messages and not named:
+        return True
+    if body.get("code") not in allowed:
+        return False
+    fields = allowed[body["code"]]
+    return fields is None or named <= fields
+
+
+def _query_parameters(operation_id: str) -> set[str]:
+    method, path = operation_id.split(" ", 1)
+    item = _document()["paths"][path][method.lower()]
+    return {param["name"] for param in item.get("parameters", []) if param["in"] == "query"}
+
+
+def _fuzz(operation_id: str, operation: Any, headers: Callable[[], dict[str, str]]) -> list[str]:
+    failures: list[str] = []
+    for mode, strategy in _cases(operation):
+        try:
+            sent = _run(operation_id, mode, strategy, headers, failures)
+        except Unsatisfiable:
+            # No parameter and no body: there is no invalid request to make. Positive
+            # generation of the same operation always has its one request.
+            assert mode is GenerationMode.NEGATIVE, f"{operation_id}: nothing was generated"
+            continue
+        assert sent > 0, f"{operation_id} [{mode.value}]: no request was sent"
+    return failures
+
+
+def _run(
+    operation_id: str,
+    mode: GenerationMode,
+    strategy: Any,
+    headers: Callable[[], dict[str, str]],
+    failures: list[str],
+) -> int:
+    sent: list[int] = []
+
+    @hypothesis_settings(
+        max_examples=MAX_EXAMPLES,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=strategy)
+    def run(case: Any) -> None:
+        request_headers = headers()
+        response = case.call(headers=request_headers)
+        sent.append(response.status_code)
+        try:
+            case.validate_response(response, headers=request_headers)
+        except FailureGroup as group:
+            found = list(group.exceptions)
+        except Failure as failure:
+            found = [failure]
+        else:
+            return
+        failures.extend(
+            _describe(mode, case, response, failure)
+            for failure in found
+            if not (failure.code == "ST202" and _semantic_refusal(operation_id, response))
+        )
+
+    run()
+    return len(sent)
+
+
+def _describe(mode: GenerationMode, case: Any, response: Any, failure: Failure) -> str:
+    body = response.content[:300].decode("utf-8", "replace")
+    return (
+        f"[{mode.value}] {failure.code} {failure.title}: {failure.message}\n"
+        f"  {case.as_curl_command()}\n  -> {response.status_code} {body}"
+    )[:2500]
+
+
+@pytest.mark.parametrize("identity", ["anonymous", "signed_in"])
+@pytest.mark.parametrize("operation_id", _operation_ids())
+def test_operation_conforms_to_the_schema(
+    api_schema, raised_limits, fresh_bearer, operation_id, identity
+):
+    if operation_id in EXCLUDED:
+        pytest.skip(EXCLUDED[operation_id])
+    method, path = operation_id.split(" ", 1)
+    operation = api_schema[path][method]
+    headers = fresh_bearer if identity == "signed_in" else (lambda: {"User-Agent": USER_AGENT})
+
+    failures = _fuzz(operation_id, operation, headers)
+
+    assert failures == [], f"{len(failures)} failing requests:\n\n" + "\n\n".join(failures[:5])
