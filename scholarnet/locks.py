@@ -1,20 +1,25 @@
 """A Redis lock for work that exactly one process may do at a time (Celery beat jobs).
 
-The lock is a key set with ``SET NX PX`` to a random token. Only the holder of the token may
-release or extend it (compare-and-delete / compare-and-pexpire in Lua), so a process whose lock
-expired can never remove the lock a successor now holds. While held, a daemon thread renews the
-expiry every ``ttl/3``; if a renewal finds the key gone or owned by someone else, or Redis has not
-answered for a whole TTL, the lock is flagged :attr:`RedisLock.lost` so long work can stop.
+Built on redis-py's :class:`redis.lock.Lock`, which owns the protocol: ``SET NX PX`` to a random
+token, and Lua scripts that release or extend the key only while it still holds that token, so a
+process whose lock expired can never remove or prolong the lock a successor now holds. On top of
+it this module adds two things only:
 
-``@single_runner()`` wraps a task: when another process holds the lock the call is skipped and
-returns ``None``; otherwise the body runs under an auto-refreshed lock that is released after.
+- auto-refresh: while held, a daemon thread resets the expiry every ``ttl/3``; if a renewal finds
+  the key gone or owned by someone else, or Redis has not answered for a whole TTL, the lock is
+  flagged :attr:`RedisLock.lost` so long work can stop;
+- ``@single_runner()``, which wraps a task: when another process holds the lock the call is
+  skipped and returns ``None``; otherwise the body runs under an auto-refreshed lock that is
+  released after.
+
+Each acquisition gets a redis-py ``Lock`` of its own (its token not thread-local, since the
+refresher thread renews it), so a refresher that outlives its hold can never renew a later one.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -23,20 +28,16 @@ from typing import ParamSpec, TypeVar
 
 import redis
 from django.conf import settings
+from redis.exceptions import LockError
+from redis.lock import Lock
 
 logger = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-_RELEASE_SCRIPT = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-_EXTEND_SCRIPT = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0
-"""
+# Pause between attempts of a blocking acquire.
+_RETRY_PAUSE = 0.02
 
 
 class LockNotAcquired(Exception):
@@ -61,7 +62,7 @@ class RedisLock:
         self.auto_refresh = auto_refresh
         self.blocking_timeout = blocking_timeout  # for ``with``: None waits as long as it takes
         self._redis = redis
-        self._token: str | None = None
+        self._hold: Lock | None = None
         self._lost = threading.Event()
         self._stop_refresh = threading.Event()
         self._refresher: threading.Thread | None = None
@@ -69,7 +70,7 @@ class RedisLock:
     @property
     def held(self) -> bool:
         """Acquired by this instance, not released, and not known to be lost."""
-        return self._token is not None and not self._lost.is_set()
+        return self._hold is not None and not self._lost.is_set()
 
     @property
     def lost(self) -> bool:
@@ -77,44 +78,46 @@ class RedisLock:
         return self._lost.is_set()
 
     def acquire(self, *, blocking: bool = False, timeout: float | None = None) -> bool:
-        if self._token is not None:
+        if self._hold is not None:
             raise RuntimeError(f"lock {self.name!r} is already held by this instance")
-        token = secrets.token_hex(16)
-        deadline = None if timeout is None else time.monotonic() + timeout
-        pause = 0.01
-        while not self._client().set(self.key, token, nx=True, px=self._ttl_ms()):
-            remaining = None if deadline is None else deadline - time.monotonic()
-            if not blocking or (remaining is not None and remaining <= 0):
-                return False
-            time.sleep(pause if remaining is None else min(pause, remaining))
-            pause = min(pause * 2, 0.2)
-        self._token = token
+        hold = Lock(
+            self._client(),
+            self.key,
+            timeout=self.ttl_seconds,
+            sleep=_RETRY_PAUSE,
+            thread_local=False,
+        )
+        if not self._acquire(hold, blocking=blocking, timeout=timeout):
+            return False
+        self._hold = hold
         self._lost.clear()
         if self.auto_refresh:
-            self._start_refresher(token)
+            self._start_refresher(hold)
         return True
 
     def release(self) -> bool:
         """Give the lock up; True when it was still ours (False: it expired or was taken)."""
-        token = self._token
-        if token is None:
+        hold, self._hold = self._hold, None
+        if hold is None:
             return False
         self._stop_refresher()
-        self._token = None
-        released = bool(self._client().register_script(_RELEASE_SCRIPT)([self.key], [token]))
-        if not released:
+        try:
+            hold.release()
+        except LockError:  # LockNotOwnedError: expired, or a successor holds it now
             self._lost.set()
-        return released
+            return False
+        return True
 
     def extend(self, ttl_seconds: float | None = None) -> bool:
         """Reset the expiry to ``ttl_seconds`` (default: the lock's TTL) if the lock is ours."""
-        if self._token is None:
+        if self._hold is None:
             return False
-        ms = int((ttl_seconds or self.ttl_seconds) * 1000)
-        if self._extend(self._token, ms):
-            return True
-        self._lost.set()
-        return False
+        try:
+            self._hold.extend(ttl_seconds or self.ttl_seconds, replace_ttl=True)
+        except LockError:
+            self._lost.set()
+            return False
+        return True
 
     def __enter__(self) -> RedisLock:
         if not self.acquire(blocking=True, timeout=self.blocking_timeout):
@@ -131,15 +134,23 @@ class RedisLock:
 
     # --- internals ---------------------------------------------------------------------------
 
-    def _extend(self, token: str, ms: int) -> bool:
-        script = self._client().register_script(_EXTEND_SCRIPT)
-        return bool(script([self.key], [token, ms]))
+    @staticmethod
+    def _acquire(hold: Lock, *, blocking: bool, timeout: float | None) -> bool:
+        started = time.monotonic()
+        if hold.acquire(blocking=blocking, blocking_timeout=timeout):
+            return True
+        if not blocking or timeout is None:
+            return False
+        # redis-py stops once the next attempt would fall after the deadline; try at it too, so
+        # a waiter gets the whole timeout it asked for.
+        time.sleep(max(0.0, started + timeout - time.monotonic()))
+        return bool(hold.acquire(blocking=False))
 
-    def _start_refresher(self, token: str) -> None:
+    def _start_refresher(self, hold: Lock) -> None:
         self._stop_refresh = threading.Event()
         self._refresher = threading.Thread(
             target=self._refresh_until_stopped,
-            args=(token, self._stop_refresh),
+            args=(hold, self._stop_refresh),
             name=f"lock-refresh:{self.name}",
             daemon=True,
         )
@@ -151,16 +162,15 @@ class RedisLock:
         if refresher is not None and refresher is not threading.current_thread():
             refresher.join()
 
-    def _refresh_until_stopped(self, token: str, stop: threading.Event) -> None:
-        # The token is passed in, not read from self: a refresher that outlives its hold must
-        # never extend a later acquisition.
+    def _refresh_until_stopped(self, hold: Lock, stop: threading.Event) -> None:
         last_renewed = time.monotonic()
         while not stop.wait(self.ttl_seconds / 3):
             try:
-                if not self._extend(token, self._ttl_ms()):
-                    self._flag_lost("the lock expired or was taken over")
-                    return
+                hold.reacquire()  # back to the full TTL, only while the token is still ours
                 last_renewed = time.monotonic()
+            except LockError:
+                self._flag_lost("the lock expired or was taken over")
+                return
             except (redis.RedisError, OSError) as error:
                 if time.monotonic() - last_renewed >= self.ttl_seconds:
                     self._flag_lost(f"Redis unreachable for a whole TTL ({error!r})")
@@ -169,9 +179,6 @@ class RedisLock:
     def _flag_lost(self, reason: str) -> None:
         self._lost.set()
         logger.warning("lock %s lost: %s", self.name, reason)
-
-    def _ttl_ms(self) -> int:
-        return max(1, int(self.ttl_seconds * 1000))
 
     def _client(self) -> redis.Redis:
         if self._redis is None:

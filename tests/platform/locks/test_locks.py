@@ -229,3 +229,45 @@ def test_single_runner_skips_when_redis_is_unreachable(monkeypatch):
 
     assert job() is None
     assert runs == []
+
+
+class _Unplugged(redis.Redis):
+    """The test Redis, until ``down`` is set: then every command fails as if it were gone."""
+
+    down = False
+
+    def execute_command(self, *args, **options):
+        if self.down:
+            raise redis.ConnectionError("Redis is unreachable")
+        return super().execute_command(*args, **options)
+
+
+def test_refresh_flags_the_lock_lost_after_a_whole_ttl_without_redis(locks, redis_client):
+    client = _Unplugged(connection_pool=redis_client.connection_pool)
+    holder = locks(ttl_seconds=0.3, redis=client)
+    holder.acquire()
+
+    client.down = True
+
+    time.sleep(0.2)
+    assert holder.lost is False  # one failed renewal is not yet a lost lock
+    deadline = time.monotonic() + 2
+    while not holder.lost and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert holder.lost is True
+    assert holder.held is False
+    client.down = False
+
+
+def test_the_lock_is_redis_pys_token_lock(locks, redis_client):
+    holder = locks(auto_refresh=False)
+    holder.acquire()
+    token = redis_client.get("sntest:lock:job")
+
+    # Any redis-py Lock on the key sees it held, and cannot release it without the token.
+    other = redis_client.lock("sntest:lock:job", timeout=5)
+    assert other.locked() is True
+    assert other.acquire(blocking=False) is False
+    assert len(token) == 32
+    assert holder.release() is True
+    assert other.locked() is False
