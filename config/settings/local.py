@@ -1,12 +1,18 @@
-"""Development on one machine: the embedded defaults, DEBUG on, a fixed development key."""
+"""Development on one machine (``make dev``): the embedded defaults, DEBUG on.
+
+No signing key is published in the repository, not even for development: unless the
+environment sets them, the keys are generated for this checkout on first use and kept in
+``var/secrets.env`` (mode 0600, never committed), as ``single.py`` does for ``make run``.
+"""
 
 from config.settings.base import *
-from config.settings.base import env
+from config.settings.base import VAR_DIR, env
+from scholarnet.runtime.installation import installation_secrets
+
+_generated = installation_secrets(VAR_DIR / "secrets.env")
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-# A development-only key; production.py refuses to start without a real one.
-SECRET_KEY = env.str(
-    "DJANGO_SECRET_KEY", default="scholarnet-local-development-key-not-for-production"
-)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=_generated["DJANGO_SECRET_KEY"])
+JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default=_generated["JWT_SIGNING_KEY"])
 LOG_FORMAT = env.str("LOG_FORMAT", default="console")
 LOGGING["handlers"]["stderr"]["formatter"] = LOG_FORMAT
