@@ -13,19 +13,26 @@ the metric already registered (so a module imported twice, or reloaded, never fa
 "Duplicated timeseries"); asking for it with another type or other label names is a bug and
 raises ``ValueError``.
 
-Several worker processes (gunicorn ``--workers N``)
----------------------------------------------------
-Each worker keeps its own counters, and a scrape reaches one worker at random. To export the sum
-over all workers, use prometheus_client's multiprocess mode:
+Several processes (granian ``--workers N``, Celery, the relay, the consumers)
+-----------------------------------------------------------------------------
+Each process keeps its own counters, and a scrape reaches one web worker at random. To export
+the sum over all of them, prometheus_client's multiprocess mode is on wherever more than one
+process serves (``make run``, ``deploy/local-services.sh``, the Docker image):
 
-* set ``PROMETHEUS_MULTIPROC_DIR`` to an empty directory writable by every worker, before the
-  server starts (clear it on every start: stale files from dead processes are summed too);
-* in the gunicorn config, ``from scholarnet.observability.metrics import gunicorn_child_exit as
-  child_exit`` so a dead worker's live gauges are dropped.
+* ``PROMETHEUS_MULTIPROC_DIR`` names one directory writable by every process of the
+  installation, set in each process's environment before it starts and emptied before the
+  first one starts (stale files from dead processes are summed too); see
+  :mod:`scholarnet.observability.multiprocess`. ``run_stack`` does both for ``make run``.
+* Processes without a web server (Celery, ``relay_outbox``, ``consume``) write there too, so
+  their counters appear on the web's ``/metrics``.
+* granian has no hook for a dead worker, so a respawned worker's live gauges (``livesum`` and
+  the like) linger until the next start; under gunicorn, ``from
+  scholarnet.observability.metrics import gunicorn_child_exit as child_exit`` in its config
+  drops them.
 
 Each process then writes its values to memory-mapped files in that directory, and ``/metrics``
 (django-prometheus's ``ExportToDjangoView``) aggregates them with ``MultiProcessCollector``.
-Gauges take a ``multiprocess_mode`` saying how the workers' values combine.
+Gauges take a ``multiprocess_mode`` saying how the processes' values combine.
 
 ``METRICS_ALLOWED_IPS`` (addresses or networks; empty allows everyone) restricts who
 may scrape. It is checked against the direct peer address (``REMOTE_ADDR``): scrape the workers
