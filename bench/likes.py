@@ -24,7 +24,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from apps.articles.models import Article
 from apps.interactions.models import ArticleLike, ArticleStat
@@ -146,7 +146,10 @@ def _stats_add(added: Counter[int]) -> None:
             for article_id, count in added.items()
         ],
         update_conflicts=True,
-        unique_fields=["article_id"],
+        # MySQL's ON DUPLICATE KEY UPDATE takes no conflict target; the others need one.
+        unique_fields=["article_id"]
+        if connection.features.supports_update_conflicts_with_target
+        else None,
         update_fields=["like_count"],
         batch_size=2000,
     )
