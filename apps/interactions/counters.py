@@ -6,13 +6,18 @@ script: HINCRBY if EXISTS), so a write never creates a partial hash a reader wou
 read that misses refills the hash from the rows. A whole page costs one pipeline of HGETALLs,
 plus one of HSETs for the misses.
 
-Redis being down never fails a read or a write: reads go to the stat rows, a lost increment
-leaves the hash stale until it expires (or ``interactions_recount`` drops it).
+Redis being down never fails a write (a lost increment leaves the hash stale until it expires,
+or ``interactions_recount`` drops it). Reads then go to the stat rows, as the kernel cache does:
+a circuit breaker skips Redis instead of paying a timeout per request, and at most
+``CACHE_FALLBACK_CONCURRENCY`` reads per process query the rows at once; the others wait up to
+``FALLBACK_WAIT_SECONDS`` and then get 503 ``service_unavailable`` rather than stampede the
+database.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -20,6 +25,8 @@ import redis
 from django.conf import settings
 from django.db import transaction
 
+from scholarnet.api.errors import ServiceUnavailable
+from scholarnet.cache.breaker import CircuitBreaker
 from scholarnet.observability.metrics import counter
 
 logger = logging.getLogger(__name__)
@@ -30,6 +37,9 @@ COUNTS_READS = counter(
     "interactions_counts_reads_total", "Article count lookups by source.", labelnames=("source",)
 )
 _REDIS_FAILURES = (redis.RedisError, OSError)
+FALLBACK_WAIT_SECONDS = 0.5
+_breaker = CircuitBreaker()
+_fallback_slots = threading.BoundedSemaphore(max(1, settings.CACHE_FALLBACK_CONCURRENCY))
 
 # KEYS: hashes; ARGV[1]: the field, ARGV[i + 1]: the delta for KEYS[i]. Never below zero.
 _INCR_IF_EXISTS = """
@@ -100,11 +110,15 @@ def counters_get_many(
     """Counts of every article: from the hashes, misses from ``load`` (and written back)."""
     if not article_ids:
         return {}
+    if not _breaker.allow():
+        return _fallback(article_ids, load)
     try:
         found = _hashes_read(article_ids)
     except _REDIS_FAILURES:
-        COUNTS_READS.labels("database").inc(len(article_ids))
-        return load(article_ids)
+        _breaker.record_failure()
+        logger.warning("counter hashes unreadable; reading the stat rows", exc_info=True)
+        return _fallback(article_ids, load)
+    _breaker.record_success()
     missing = [article_id for article_id in article_ids if article_id not in found]
     COUNTS_READS.labels("redis").inc(len(article_ids) - len(missing))
     if missing:
@@ -113,6 +127,20 @@ def counters_get_many(
         _hashes_fill(loaded)
         found.update(loaded)
     return found
+
+
+def _fallback(
+    article_ids: list[int], load: Callable[[list[int]], dict[int, dict[str, int]]]
+) -> dict[int, dict[str, int]]:
+    """The stat rows while Redis is unusable, a bounded number of reads at a time."""
+    if not _fallback_slots.acquire(timeout=FALLBACK_WAIT_SECONDS):
+        COUNTS_READS.labels("refused").inc(len(article_ids))
+        raise ServiceUnavailable("The service is busy. Try again shortly.")
+    try:
+        COUNTS_READS.labels("database").inc(len(article_ids))
+        return load(article_ids)
+    finally:
+        _fallback_slots.release()
 
 
 def _hashes_read(article_ids: list[int]) -> dict[int, dict[str, int]]:

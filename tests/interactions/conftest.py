@@ -19,6 +19,16 @@ COLLECT = "/api/v1/articles/{}/collect"
 COLLECTIONS = "/api/v1/me/collections"
 
 
+@pytest.fixture(autouse=True)
+def _counters_breaker_closed():
+    """A test that breaks Redis on purpose must not leave the counters skipping it."""
+    from apps.interactions import counters
+
+    counters._breaker.reset()
+    yield
+    counters._breaker.reset()
+
+
 @pytest.fixture
 def article(author):  # noqa: F811 - the imported fixture, by name
     return published_article(author=author)

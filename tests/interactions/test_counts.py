@@ -59,15 +59,41 @@ def test_reads_come_from_the_hash_once_filled(reader, article, django_assert_num
     assert counts[article.pk]["like_count"] == 1
 
 
-def test_redis_down_falls_back_to_the_stat_rows(monkeypatch, reader, article):
+def test_redis_down_falls_back_to_the_stat_rows_and_stops_asking_it(monkeypatch, reader, article):
     services.article_like(user=reader, article_id=article.pk)
+    attempts = []
 
-    def broken(*args, **kwargs):
+    def broken(article_ids):
+        attempts.append(article_ids)
         raise redis.ConnectionError("down")
 
     monkeypatch.setattr("apps.interactions.counters._hashes_read", broken)
 
-    assert article_stats_provide(ids=[article.pk])[article.pk]["like_count"] == 1
+    first = article_stats_provide(ids=[article.pk])
+    second = article_stats_provide(ids=[article.pk])
+
+    assert first[article.pk]["like_count"] == second[article.pk]["like_count"] == 1
+    assert attempts == [[article.pk]]  # the breaker skips Redis for the second read
+
+
+def test_a_saturated_fallback_refuses_instead_of_stampeding_the_database(
+    monkeypatch, reader, article, django_assert_num_queries
+):
+    from apps.interactions import counters
+    from scholarnet.api.errors import ServiceUnavailable
+
+    monkeypatch.setattr(counters, "FALLBACK_WAIT_SECONDS", 0.01)
+    counters._breaker.record_failure()  # Redis is known to be down
+    held = 0
+    while counters._fallback_slots.acquire(blocking=False):
+        held += 1
+    try:
+        with django_assert_num_queries(0), pytest.raises(ServiceUnavailable):
+            article_stats_provide(ids=[article.pk])
+    finally:
+        for _ in range(held):
+            counters._fallback_slots.release()
+    assert held >= 1
 
 
 def test_detail_carries_counts_and_the_readers_flags(reader, reader_client, author, article):
