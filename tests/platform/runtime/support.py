@@ -159,3 +159,19 @@ def request(
 
 def _lower(headers: object) -> dict[str, str]:
     return {name.lower(): value for name, value in headers.items()}  # type: ignore[attr-defined]
+
+
+def children_of(parent: int) -> dict[int, str]:
+    """Direct children of ``parent``: pid → command line."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat_fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if int(stat_fields[1]) == parent:
+            found[int(entry.name)] = command
+    return found

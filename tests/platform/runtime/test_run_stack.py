@@ -7,7 +7,9 @@ against, and is stopped the way a terminal's Ctrl-C stops it.
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import socket
 import stat
 import subprocess
@@ -17,6 +19,7 @@ import pytest
 
 from tests.platform.runtime.support import (
     BASE_DIR,
+    children_of,
     processes_using,
     request,
     short_var_dir,
@@ -181,3 +184,21 @@ def stop_quietly_keeping(stack) -> None:
     deadline = time.monotonic() + 10
     while processes_using(stack.var_dir) and time.monotonic() < deadline:
         time.sleep(0.2)
+
+
+def test_when_the_web_server_dies_everything_else_stops_too():
+    var_dir = short_var_dir()
+    stack = start_stack(var_dir, "--no-beat")
+    try:
+        stack.wait_until_serving()
+        children = children_of(stack.process.pid)
+        [granian] = [pid for pid, argv in children.items() if "granian" in argv]
+
+        os.kill(granian, signal.SIGKILL)  # its workers are left without their parent
+
+        assert stack.process.wait(timeout=60) != 0
+        assert "web exited" in stack.output()
+        assert processes_using(var_dir) == []
+        assert not (var_dir / "redis.sock").exists()
+    finally:
+        stop_quietly(stack)
