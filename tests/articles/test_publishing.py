@@ -67,7 +67,12 @@ def test_publish_writes_one_event_with_the_state(author):
         (
             "article.published",
             f"article:{article.pk}",
-            {"article_id": article.pk, "author_id": author.pk, "status": "published"},
+            {
+                "article_id": article.pk,
+                "author_id": author.pk,
+                "status": "published",
+                "reason": "",
+            },
         )
     ]
 
