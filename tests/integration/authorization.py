@@ -212,10 +212,12 @@ def world_build() -> World:
     sessions["revoked"] = _session(users["owner"])
     sessions["owner_spare"] = _session(users["owner"])
     targets: dict[str, dict[str, Any]] = {}
-    _articles(users, targets)
     for role, user in users.items():
+        # First: a user's first sync re-syncs their indexed articles, which would drop the
+        # hidden ones from the index and leave search nothing stale to re-check.
         search_user_sync(user_id=user.pk)
         targets[f"{role}_user"] = {"id": user.pk}
+    _articles(users, targets)
     tag = Tag.objects.get(owner=users["owner"], name=TAG_NAME)
     search_document_apply(**tag_search_document(tag=tag))
     targets["tag"] = {"name": TAG_NAME, "id": tag.pk}

@@ -156,6 +156,13 @@ DEFAULT_FOLDER_ON_DENIAL = (
     "so a refused collect/folder delete leaves a new Collection row"
 )
 
+# Deactivation is taken out of the user index by the user.changed consumer; until it has run,
+# user search serves the closed account (article search re-checks the database, user search not).
+DEACTIVATED_USER_SEARCHABLE = (
+    "user search answers from the index alone: a deactivated account is found until the "
+    "user.changed event is consumed"
+)
+
 EDITED = {"title": f"{SEARCH_WORD} edited"}
 NEW_DRAFT = {"title": "A new draft", "content": "Body."}
 NEW_ACCOUNT = {"email": "newcomer@example.org", "password": PASSWORD}
@@ -254,11 +261,20 @@ TABLE: list[Case] = [
     *rows(
         "GET",
         SEARCH,
-        query={"q": "Ada Grace Dee", "type": "user"},
+        query={"q": "Ada", "type": "user"},
         everyone=200,
         bad=401,
-        hides=("deactivated_user",),
+        shows=("owner_user",),
         hidden_keys=("email", "phone"),
+    ),
+    *rows(
+        "GET",
+        SEARCH,
+        query={"q": "Dee", "type": "user"},
+        anonymous=200,
+        other=200,
+        hides=("deactivated_user",),
+        xfail=DEACTIVATED_USER_SEARCHABLE,
     ),
     *rows("GET", SEARCH, query={"q": TAG_NAME, "type": "tag"}, owner=200, shows=("tag",)),
     *rows(
