@@ -12,8 +12,11 @@ the producer had failed their batch, and where a producer in a fatal state was k
 ``EVENTS_FAULT_DURABLE_STORAGE`` (a storage URL such as ``postgres://…``) runs the same test
 against a durable engine as well, on a Tansu build that has it.
 
-``EVENTS_FAULT_OUTAGE_SECONDS`` (60 unless set) is how long the first outage lasts, the case of
-the issue; the second outage of the same test is a short one. No other test here waits as long.
+``EVENTS_FAULT_OUTAGE_SECONDS`` (60 unless set) is how long the first outage lasts in the run
+with two relay processes, the case of the issue; its second outage, and both outages of the
+in-process run, last 5 s. No other test here waits as long. Before the fix (a producer kept for
+the life of the process) the two-process run delivered the first outage's events after 24 s and
+the second outage's never: its producers were stuck in a fatal state.
 """
 
 from __future__ import annotations
@@ -112,14 +115,37 @@ class RelayThread:
         assert not self.thread.is_alive(), "the relay thread hung"
 
 
+class RelayProcesses:
+    """Two ``relay_outbox --loop`` processes, as a deployment runs them: two producers."""
+
+    def __enter__(self) -> RelayProcesses:
+        self.processes = [relay_process(claim_timeout=30) for _ in range(2)]
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for process in self.processes:
+            process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            process.wait(timeout=60)
+
+
+@pytest.mark.parametrize(
+    "relays",
+    [
+        pytest.param(RelayThread, id="relay-thread"),
+        pytest.param(RelayProcesses, id="two-relay-processes", marks=pytest.mark.real_db),
+    ],
+)
 def test_articles_published_while_the_broker_restarts_twice_are_all_delivered_once(
-    transactional_db, broker, register_handler, record_property
+    transactional_db, broker, relays, register_handler, record_property
 ):
     handler = register_handler(topics=["article.published"], idempotent=True)
     published: list[OutboxEvent] = []
     article_ids = iter(range(1, 1000))
-    with RelayThread():
-        for cycle, outage in enumerate([OUTAGE_SECONDS, SHORT_OUTAGE_SECONDS]):
+    with relays():
+        # The long outage once, with the deployment's shape (relay processes); short ones else.
+        first = OUTAGE_SECONDS if relays is RelayProcesses else SHORT_OUTAGE_SECONDS
+        for cycle, outage in enumerate([first, SHORT_OUTAGE_SECONDS]):
             # Before the stop: the producer has a producer id and sequence numbers in use.
             before = [publish_article(next(article_ids)) for _ in range(2)]
             wait_until_sent(before, timeout=DELIVERY_DEADLINE_SECONDS)
