@@ -40,6 +40,7 @@ THIRD_PARTY_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_elasticsearch_dsl",
 ]
 KERNEL_APPS = [
     "scholarnet.runtime",
@@ -503,6 +504,12 @@ SEARCH_TANTIVY_PATH = Path(env.str("SEARCH_TANTIVY_PATH", default=str(VAR_DIR / 
 SEARCH_TANTIVY_WRITER_HEAP_BYTES = env.int("SEARCH_TANTIVY_WRITER_HEAP_BYTES", default=50_000_000)
 ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")
 SEARCH_ES_INDEX_PREFIX = env.str("SEARCH_ES_INDEX_PREFIX", default="scholarnet-")
+# django-elasticsearch-dsl declares the indexes (apps/search/es_documents.py); indexing stays
+# event-driven through the search consumer, so no model signal ever writes to the index.
+ELASTICSEARCH_DSL = {"default": {"hosts": ELASTICSEARCH_URL or "http://127.0.0.1:9200"}}
+ELASTICSEARCH_DSL_AUTOSYNC = False
+ELASTICSEARCH_DSL_AUTO_REFRESH = False  # searchable at the next refresh, as every other write
+ELASTICSEARCH_DSL_SIGNAL_PROCESSOR = "django_elasticsearch_dsl.signals.BaseSignalProcessor"
 SEARCH_ES_TIMEOUT = env.float("SEARCH_ES_TIMEOUT", default=5.0)
 # How long a write waits for another writer (process or node) before failing; a failed event
 # handler is retried.

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
 from elastic_transport import ConnectionError as TransportConnectionError
 from elasticsearch import ApiError, NotFoundError
@@ -287,3 +288,52 @@ def test_settings_select_the_elasticsearch_backend(settings):
 
     assert isinstance(backend, ElasticsearchBackend)
     assert backend.index_name("article") == "prod-article"
+
+
+def test_the_indexes_are_django_elasticsearch_dsl_documents_without_autosync():
+    from django.apps import apps as django_apps
+    from django_elasticsearch_dsl.apps import DEDConfig
+    from django_elasticsearch_dsl.registries import registry
+    from django_elasticsearch_dsl.signals import BaseSignalProcessor
+
+    from apps.articles.models import PublishedArticle
+    from apps.search.es_documents import SEARCH_DOCUMENTS
+    from apps.tags.models import Tag
+
+    models = {doc_type: document.django.model for doc_type, document in SEARCH_DOCUMENTS.items()}
+    assert models == {"article": PublishedArticle, "user": get_user_model(), "tag": Tag}
+    assert set(SEARCH_DOCUMENTS.values()) <= set(registry.get_documents())
+    assert DEDConfig.autosync_enabled() is False
+    # No model signal is connected: indexing is the search consumer's, driven by events.
+    processor = django_apps.get_app_config("django_elasticsearch_dsl").signal_processor
+    assert type(processor) is BaseSignalProcessor
+
+
+def test_the_model_to_document_path_of_the_library_is_closed(db):
+    from apps.search.es_documents import SEARCH_DOCUMENTS
+
+    document = SEARCH_DOCUMENTS["article"]()
+    assert list(document.get_queryset()) == []
+    with pytest.raises(NotImplementedError, match="search_reindex"):
+        document.prepare(None)
+
+
+def test_a_bulk_action_is_the_document_class_rendering_the_body(backend, client, monkeypatch):
+    sent: list[list[dict[str, Any]]] = []
+    monkeypatch.setattr(es_backend.helpers, "bulk", lambda _client, actions: sent.append(actions))
+
+    backend.upsert("user", "7", {"nickname": "Ada Lovelace"})
+
+    ((action,),) = sent
+    assert (action["_op_type"], action["_index"], action["_id"]) == ("index", "sn-user", "7")
+    assert set(action["_source"]) == {
+        "doc_id",
+        "primary",
+        "secondary",
+        "keywords",
+        "source",
+        "stamp",
+    }
+    assert action["_source"]["doc_id"] == "7"
+    creates = [call for call in client.calls if call[0] == "indices.create"]
+    assert creates[0][1]["mappings"] == build_mapping()

@@ -1,9 +1,10 @@
 """The services-mode backend: Elasticsearch 8, one index per doc type.
 
-Documents arrive analysed (:mod:`apps.search.analysis`), so the mapping indexes the term streams
-with the ``whitespace`` analyzer, which only splits on the spaces we put between terms: ES
-matches exactly the terms tantivy matches. The original fields are kept in ``source`` (stored in
-``_source``, not indexed), for rendering and highlighting.
+The indexes and their documents are declared with django-elasticsearch-dsl in
+:mod:`apps.search.es_documents` (autosync off: documents arrive analysed from the search
+consumer, :mod:`apps.search.analysis`). The mapping indexes the term streams with the
+``whitespace`` analyzer, so ES matches exactly the terms tantivy matches; the original fields
+are kept in ``source`` (stored in ``_source``, not indexed), for rendering and highlighting.
 
 Write sessions hold a Redis lock shared by every node, so a service's read-the-database-then-
 write sequence (an event handler, a reindex batch) never interleaves with another one. Writes
@@ -21,11 +22,12 @@ import redis
 from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import ConnectionTimeout
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
-from elasticsearch.dsl import Keyword, Long, Mapping, Object, Q, Search, Text
+from elasticsearch.dsl import Q, Search
 from elasticsearch.dsl.query import Query
 
 from apps.search.backends.base import RawHit, SearchBackend, SearchUnavailable
 from apps.search.documents import IndexDocument, ParsedQuery, PositionedTerm, check_doc_id
+from apps.search.es_documents import search_action, search_index, search_mapping
 from scholarnet.locks import RedisLock
 
 PRIMARY_BOOST = 3.0
@@ -35,15 +37,8 @@ UNAVAILABLE = (TransportConnectionError, ConnectionTimeout)
 
 
 def build_mapping() -> dict[str, Any]:
-    mapping = Mapping()
-    mapping.meta("dynamic", "strict")
-    mapping.field("doc_id", Keyword())
-    mapping.field("primary", Text(analyzer="whitespace"))
-    mapping.field("secondary", Text(analyzer="whitespace"))
-    mapping.field("keywords", Keyword())
-    mapping.field("source", Object(enabled=False))
-    mapping.field("stamp", Long())
-    return mapping.to_dict()
+    """The mapping of every index: the django-elasticsearch-dsl document's."""
+    return search_mapping()
 
 
 def build_query(query: ParsedQuery) -> Query:
@@ -161,12 +156,12 @@ class ElasticsearchBackend(SearchBackend):
         for doc_type in {document.doc_type for document in documents}:
             self.ensure_index(doc_type)
         actions = [
-            {
-                "_op_type": "index",
-                "_index": self.index_name(document.doc_type),
-                "_id": document.doc_id,
-                "_source": document_body(document, stamp=stamp),
-            }
+            search_action(
+                document.doc_type,
+                index=self.index_name(document.doc_type),
+                doc_id=document.doc_id,
+                body=document_body(document, stamp=stamp),
+            )
             for document in documents
         ]
         with self.session(), self._unavailable_as_503():
@@ -188,7 +183,8 @@ class ElasticsearchBackend(SearchBackend):
             return
         with self._unavailable_as_503():
             try:
-                self.client.indices.create(index=name, mappings=build_mapping())
+                body = search_index(doc_type, name=name).to_dict()
+                self.client.indices.create(index=name, **body)
             except ApiError as error:
                 if error.status_code != 400 or "resource_already_exists" not in str(error):
                     raise
