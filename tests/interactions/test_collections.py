@@ -182,9 +182,9 @@ def test_items_cost_the_same_queries_whatever_the_page_size(
         services.article_collect(user=reader, article_id=published_article().pk)
     default = Collection.objects.get(owner=reader, is_default=True).pk
 
-    # auth session (1) + folder (1) + entries (1) + articles (1) + authors/tags (2) + counts (1)
-    # + flags (2): nine whatever the size; Redis answers the counts once filled.
-    with django_assert_max_num_queries(10):
+    # Session, folder, entries, articles, authors, tags, the counts' stat rows (Redis misses),
+    # the viewer's likes and folder entries (one query): the same whatever the size.
+    with django_assert_max_num_queries(9):
         body = reader_client.get(f"{COLLECTIONS}/{default}/items", {"page_size": size}).json()
     assert len(body["results"]) == size
 
@@ -199,3 +199,30 @@ def test_folder_list_costs_the_same_queries_whatever_its_length(
     with django_assert_max_num_queries(4):
         body = reader_client.get(COLLECTIONS, {"page_size": 50}).json()
     assert len(body["results"]) == size + 1
+
+
+def test_collects_are_rate_limited_per_user(settings, reader_client, article):
+    settings.RATELIMIT_COLLECT = "1/60s"
+    reader_client.put(COLLECT.format(article.pk), {}, format="json")
+
+    refused = reader_client.delete(COLLECT.format(article.pk))
+
+    assert (refused.status_code, refused.json()["code"]) == (429, "rate_limited")
+    assert int(refused["Retry-After"]) >= 1
+    assert facts() == (0, 1)
+    assert stat(article.pk) == (0, 1)
+
+
+def test_items_hide_taken_down_articles(reader, reader_client, article):
+    services.article_collect(user=reader, article_id=article.pk)
+    default = Collection.objects.get(owner=reader, is_default=True).pk
+    moderator = UserFactory(is_staff=True)
+    article_services.article_take_down(article_id=article.pk, moderator=moderator, reason="spam")
+
+    hidden = reader_client.get(f"{COLLECTIONS}/{default}/items").json()
+    article_services.article_restore(article_id=article.pk, moderator=moderator)
+    shown = reader_client.get(f"{COLLECTIONS}/{default}/items").json()
+
+    assert hidden["results"] == []
+    assert [item["article"]["id"] for item in shown["results"]] == [article.pk]
+    assert CollectionItem.objects.count() == 1
