@@ -112,6 +112,21 @@ def _jsonable(document: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
+def test_connection_kept() -> Iterator[None]:
+    """Django's WSGI handler closes the database connection after each request; inside a test
+    that is the test's transaction (MariaDB then answers "server has gone away"). Django's test
+    client disconnects the same handlers."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
 def raised_limits(settings) -> None:
     from scholarnet.ratelimit.scopes import rate_scope_list
 
@@ -233,7 +248,7 @@ def _describe(mode: GenerationMode, case: Any, response: Any, failure: Failure) 
 @pytest.mark.parametrize("identity", ["anonymous", "signed_in"])
 @pytest.mark.parametrize("operation_id", _operation_ids())
 def test_operation_conforms_to_the_schema(
-    api_schema, raised_limits, fresh_bearer, operation_id, identity
+    api_schema, test_connection_kept, raised_limits, fresh_bearer, operation_id, identity
 ):
     if operation_id in EXCLUDED:
         pytest.skip(EXCLUDED[operation_id])
