@@ -4,6 +4,10 @@ The standard library's parser recurses once per nesting level, so a 2 KB body of
 overflowed the interpreter's stack and the resulting ``RecursionError`` left the API as a 500.
 orjson stops at a fixed depth (1024) with an ordinary decode error, rejects ``NaN``/``Infinity``
 and lone surrogates (which the database could not store), and is several times faster.
+
+DRF reads the body from the request stream, past the ``DATA_UPLOAD_MAX_MEMORY_SIZE`` check that
+Django applies to ``request.body`` and forms; the parser applies it itself, so no endpoint
+buffers an unbounded body. Over the limit is 400 ``request_too_large``, as Django answers it.
 """
 
 from __future__ import annotations
@@ -12,8 +16,11 @@ from collections.abc import Mapping
 from typing import IO, Any
 
 import orjson
+from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
+
+from scholarnet.api.errors import RequestTooLarge
 
 
 class OrjsonParser(BaseParser):
@@ -25,8 +32,19 @@ class OrjsonParser(BaseParser):
         media_type: str | None = None,
         parser_context: Mapping[str, Any] | None = None,
     ) -> Any:
-        body = stream.read() if stream is not None else b""
+        body = _read_bounded(stream, limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
         try:
             return orjson.loads(body)
         except (orjson.JSONDecodeError, RecursionError) as error:
             raise ParseError(f"JSON parse error - {error}") from error
+
+
+def _read_bounded(stream: IO[Any] | None, *, limit: int | None) -> bytes:
+    if stream is None:
+        return b""
+    if limit is None:
+        return stream.read()
+    body = stream.read(limit + 1)  # one byte more tells "over the limit" from "exactly at it"
+    if len(body) > limit:
+        raise RequestTooLarge()
+    return body

@@ -35,6 +35,7 @@ from scholarnet.api.errors import (
     InvalidHost,
     NotFound,
     RateLimited,
+    RequestTooLarge,
     TooManyFields,
     ValidationFailed,
 )
@@ -178,7 +179,11 @@ class AutoSchema(SpectacularAutoSchema):
         # and Django's request parsing.
         errors: list[ErrorSpec] = [TooManyFields, InvalidHost, RateLimited, LimiterUnavailable]
         if has_body:
-            errors += [drf_exceptions.ParseError, drf_exceptions.UnsupportedMediaType]
+            errors += [
+                drf_exceptions.ParseError,
+                drf_exceptions.UnsupportedMediaType,
+                RequestTooLarge,
+            ]
         for authenticator in self.view.get_authenticators():
             errors += getattr(authenticator, "errors", ())
         permissions = self.view.get_permissions()
@@ -210,4 +215,3 @@ class AutoSchema(SpectacularAutoSchema):
                 warn(f"{self.method} {self.path}: the {status} response is not an error envelope")
                 continue
             media_type["schema"] = envelope_schema(status, set(documented) | codes)
-

@@ -305,3 +305,34 @@ def test_an_empty_filter_is_400_not_ignored(client, path, name):
 
     body = assert_json_error(response, 400, "invalid")
     assert list(body["extra"]["fields"]) == [name]
+
+
+# --- 2b. a JSON body over DATA_UPLOAD_MAX_MEMORY_SIZE is refused before it is parsed ------------
+
+
+@pytest.mark.django_db
+def test_a_json_body_over_the_upload_limit_is_400_and_creates_nothing(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = '{"email": "big@example.org", "password": "Correct-horse-9", "nickname": "%s"}' % (
+        "x" * 1000
+    )
+
+    response = client.post("/api/v1/auth/register", body, content_type="application/json")
+
+    assert assert_json_error(response, 400, "request_too_large") == {
+        "detail": "The request body is larger than the server accepts.",
+        "code": "request_too_large",
+        "extra": {},
+    }
+    assert get_user_model().objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_json_body_at_the_upload_limit_is_parsed(client, settings):
+    body = '{"email": "edge@example.org", "password": "Correct-horse-9"}'
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = len(body)
+
+    response = client.post("/api/v1/auth/register", body, content_type="application/json")
+
+    assert response.status_code == 201
+    assert get_user_model().objects.filter(email="edge@example.org").count() == 1

@@ -82,7 +82,13 @@ def test_each_error_status_lists_the_codes_the_endpoint_raises(test_views_schema
         "$ref": "#/components/schemas/NoteOutput"
     }
     # The view names ValidationFailed and ArticleLocked; the kernel adds what it answers itself.
-    assert codes("400") == ["invalid", "invalid_host", "parse_error", "too_many_fields"]
+    assert codes("400") == [
+        "invalid",
+        "invalid_host",
+        "parse_error",
+        "request_too_large",
+        "too_many_fields",
+    ]
     assert codes("423") == ["article_locked"]
     assert codes("415") == ["unsupported_media_type"]
     assert codes("429") == ["rate_limited"]

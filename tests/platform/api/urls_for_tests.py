@@ -62,6 +62,7 @@ class NoteOutputSerializer(serializers.Serializer):
 
 class ValidationView(APIView):
     authentication_classes = ()  # the schema tests count exactly the codes named here
+
     @extend_schema(
         request=NoteInputSerializer,
         responses={201: NoteOutputSerializer, **error_responses(ValidationFailed, ArticleLocked)},
