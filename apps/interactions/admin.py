@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from apps.interactions.models import ArticleLike, ArticleStat, Collection, CollectionItem
-from apps.interactions.services import article_stats_recount
+from apps.interactions.recount import article_stats_recount
 
 
 class _ReadOnly(admin.ModelAdmin):

@@ -21,12 +21,12 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import F
 from django.utils import timezone
 
 from apps.articles.errors import ArticleNotFound
 from apps.articles.public import article_public_authors
-from apps.interactions.counters import counters_forget, counters_incr_on_commit
+from apps.interactions.counters import counters_incr_on_commit
 from apps.interactions.errors import (
     CollectionNameTaken,
     CollectionNotFound,
@@ -34,15 +34,14 @@ from apps.interactions.errors import (
 )
 from apps.interactions.events import CollectChanged, LikeChanged
 from apps.interactions.models import ArticleLike, ArticleStat, Collection, CollectionItem
+from scholarnet.api.errors import ValidationFailed
 from scholarnet.events.payloads import publish_event
 
 __all__ = [
     "CollectState",
     "LikeState",
     "article_collect",
-    "article_ids_with_facts",
     "article_like",
-    "article_stats_recount",
     "article_uncollect",
     "article_unlike",
     "collection_create",
@@ -217,8 +216,6 @@ def _own_folder(*, user: Any, collection_id: int) -> Collection:
 
 
 def _checked_name(name: str) -> str:
-    from scholarnet.api.errors import ValidationFailed
-
     name = name.strip()
     if not name or len(name) > Collection._meta.get_field("name").max_length:  # type: ignore[operator]
         raise ValidationFailed(fields={"name": ["A folder name has 1 to 100 characters."]})
@@ -369,58 +366,3 @@ def _collect_state(*, user: Any, article_id: int) -> CollectState:
         collect_count=_count_of(article_id, "collect_count"),
         collection_ids=folders,
     )
-
-
-# --- recount -------------------------------------------------------------------------------------
-
-
-def article_ids_with_facts(*, after_id: int, limit: int) -> list[int]:
-    """The next ``limit`` article ids above ``after_id`` that have a stat row or a fact."""
-    ids: set[int] = set()
-    for model, column in ((ArticleStat, "article_id"), (ArticleLike, "article_id")):
-        rows = model.objects.filter(**{f"{column}__gt": after_id}).order_by(column)
-        ids.update(rows.values_list(column, flat=True).distinct()[:limit])
-    items = CollectionItem.objects.filter(article_id__gt=after_id).order_by("article_id")
-    ids.update(items.values_list("article_id", flat=True).distinct()[:limit])
-    return sorted(ids)[:limit]
-
-
-def article_stats_recount(*, article_ids: list[int]) -> int:
-    """Set like_count and collect_count of ``article_ids`` from the facts; how many changed.
-
-    The stat rows are locked before the facts are counted, so a like committing meanwhile is
-    either in the count (committed before) or adds itself after the lock is released; it is
-    never counted twice or lost. read_count and comment_count have no facts here to rebuild
-    them from and are left alone. The Redis hashes of the batch are dropped after the commit.
-    """
-    if not article_ids:
-        return 0
-    ArticleStat.objects.bulk_create(
-        [ArticleStat(article_id=article_id) for article_id in article_ids], ignore_conflicts=True
-    )
-    with transaction.atomic():
-        stats = list(
-            ArticleStat.objects.select_for_update().filter(pk__in=article_ids).order_by("pk")
-        )
-        likes = _grouped(ArticleLike.objects.filter(article_id__in=article_ids), "user_id")
-        collects = _grouped(CollectionItem.objects.filter(article_id__in=article_ids), "user_id")
-        changed = [
-            stat
-            for stat in stats
-            if _recounted(stat, likes.get(stat.pk, 0), collects.get(stat.pk, 0))
-        ]
-        ArticleStat.objects.bulk_update(changed, ["like_count", "collect_count", "updated_at"])
-        transaction.on_commit(lambda: counters_forget(article_ids=article_ids))
-    return len(changed)
-
-
-def _grouped(facts: Any, distinct: str) -> dict[int, int]:
-    rows = facts.values("article_id").annotate(n=Count(distinct, distinct=True)).order_by()
-    return {row["article_id"]: row["n"] for row in rows}
-
-
-def _recounted(stat: ArticleStat, likes: int, collects: int) -> bool:
-    if (stat.like_count, stat.collect_count) == (likes, collects):
-        return False
-    stat.like_count, stat.collect_count, stat.updated_at = likes, collects, timezone.now()
-    return True

@@ -102,19 +102,18 @@ def test_article_events_are_typed_at_their_producer(author, article):
 
 
 @pytest.mark.django_db
-def test_a_follows_provider_answers_the_public_profile(client):
+def test_a_follow_counts_provider_answers_the_public_profile(monkeypatch, client):
     from apps.users.providers import user_follow_counts_providers
     from tests.users.factories import UserFactory
 
     user = UserFactory()
+    monkeypatch.setattr(user_follow_counts_providers, "_providers", {})  # only this test's
     user_follow_counts_providers.register(
         name="follows-test",
         fields=["follower_count"],
         provide=lambda *, ids: {user_id: {"follower_count": 12} for user_id in ids},
     )
-    try:
-        profile = client.get(f"/api/v1/users/{user.pk}").json()
-    finally:
-        user_follow_counts_providers.unregister("follows-test")
+
+    profile = client.get(f"/api/v1/users/{user.pk}").json()
 
     assert (profile["follower_count"], profile["followee_count"]) == (12, 0)

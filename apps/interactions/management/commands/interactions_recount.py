@@ -15,7 +15,7 @@ from django_redis import get_redis_connection
 from tqdm import tqdm
 
 from apps.interactions.models import ArticleStat
-from apps.interactions.services import article_ids_with_facts, article_stats_recount
+from apps.interactions.recount import article_ids_with_facts, article_stats_recount
 
 POSITION_KEY = "interactions:recount:position"
 
