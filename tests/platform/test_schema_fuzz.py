@@ -65,6 +65,8 @@ SEMANTIC_REFUSALS: dict[str, dict[str, set[str] | None]] = {
     # Tag names without control characters or "/", normalized length.
     "POST /api/v1/articles": {"invalid": {"tags"}},
     "PATCH /api/v1/articles/{id}/draft": {"invalid": {"tags"}},
+    "PUT /api/v1/tags/{name}/follow": {"invalid": {"name"}},
+    "DELETE /api/v1/tags/{name}/follow": {"invalid": {"name"}},
     # drf-spectacular documents every PATCH body as partial, but a rename needs its name.
     "PATCH /api/v1/me/collections/{id}": {"invalid": {"name"}},
     # A birthday between 1900-01-01 and today; an avatar URL that Django's URLValidator takes.
