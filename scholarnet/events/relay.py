@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import OperationalError, close_old_connections, connections
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
@@ -34,6 +35,8 @@ from scholarnet.leases import Lease, Leases
 logger = logging.getLogger(__name__)
 
 MAX_ERROR_BACKOFF_SECONDS = 10.0
+MARK_ATTEMPTS = 6
+MARK_RETRY_SECONDS = 0.01
 
 
 # Rows of the outbox a relay owns until ``claimed_until`` (the kernel's lease helper).
@@ -74,7 +77,7 @@ def relay_batch(
         release(claim, ids=[row.pk for row in claim.rows], error=repr(error), using=using)
         relay_record_failure()
         raise
-    mark_sent(ids=[row.pk for row in claim.rows if row.event_id in delivered], using=using)
+    _mark_delivered(ids=[row.pk for row in claim.rows if row.event_id in delivered], using=using)
     failed = [row for row in claim.rows if row.event_id not in delivered]
     if failed:
         release(claim, ids=[row.pk for row in failed], error="not delivered", using=using)
@@ -129,6 +132,24 @@ def mark_sent(*, ids: Iterable[int], using: str = "default") -> int:
         .filter(id__in=list(ids), sent_at__isnull=True)
         .update(sent_at=timezone.now(), claimed_until=None, last_error="")
     )
+
+
+def _mark_delivered(*, ids: list[int], using: str) -> None:
+    """Mark delivered rows sent, retrying a busy database a few times.
+
+    These events are on the transport already: giving up here leaves their rows claimed until
+    the claim expires and then sends them a second time. SQLite fails a writer outright when
+    another holds the write lock (at once on a shared in-memory database, after its busy
+    timeout on a file), so a short retry spares the duplicates.
+    """
+    for attempt in range(MARK_ATTEMPTS):
+        try:
+            mark_sent(ids=ids, using=using)
+            return
+        except OperationalError:
+            if attempt == MARK_ATTEMPTS - 1 or connections[using].in_atomic_block:
+                raise
+            time.sleep(MARK_RETRY_SECONDS * 2**attempt)
 
 
 def release(claim: Claim, *, ids: Iterable[int], error: str, using: str = "default") -> int:

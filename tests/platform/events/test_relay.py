@@ -308,3 +308,25 @@ def _relay_until_empty(
                 time.sleep(0.01)
     finally:
         connection.close()
+
+
+def test_a_busy_database_when_marking_is_retried_instead_of_sending_again(
+    transactional_db, register_handler
+):
+    handler = register_handler(topics=["article.read"])
+    row = publish_committed("article.read", {"n": 1})
+    busy = [OperationalError("database table is locked")] * 2
+
+    def mark_when_free(**kwargs):
+        if busy:
+            raise busy.pop()
+        return mark_sent(**kwargs)
+
+    with mock.patch("scholarnet.events.relay.mark_sent", side_effect=mark_when_free):
+        assert relay_once() == 1
+
+    row.refresh_from_db()
+    assert row.sent_at is not None
+    assert (row.claimed_until, row.attempts) == (None, 1)
+    assert relay_once() == 0
+    assert handler.applied_ids() == [row.event_id]
