@@ -40,19 +40,29 @@ def assert_json_error(response, status: int, code: str) -> dict:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("depth", [900, 1000, 1025, 100_000])
+@pytest.mark.parametrize("depth", [101, 900, 1000, 1025, 100_000])
 def test_any_nesting_depth_is_400_parse_error_and_creates_nothing(client, debug, depth):
     body = "[" * depth + "]" * depth
 
     response = client.post("/api/v1/auth/register", body, content_type="application/json")
 
-    if depth <= 1024:  # well-formed JSON: it parses, and the serializer refuses a list
-        assert_json_error(response, 400, "invalid")
-    else:
-        payload = assert_json_error(response, 400, "parse_error")
-        assert payload["detail"].startswith("JSON parse error - ")
-        assert payload["extra"] == {}
+    payload = assert_json_error(response, 400, "parse_error")
+    assert payload["detail"].startswith("JSON parse error - ")
+    assert payload["extra"] == {}
     assert get_user_model().objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_nesting_up_to_the_limit_is_parsed_and_validated(client):
+    body = '{"email": "a@example.org", "password": "Correct-horse-9", "nickname": %s}' % (
+        "[" * 99 + "]" * 99
+    )
+
+    response = client.post("/api/v1/auth/register", body, content_type="application/json")
+
+    assert assert_json_error(response, 400, "invalid")["extra"] == {
+        "fields": {"nickname": ["Not a valid string."]}
+    }
 
 
 @pytest.mark.django_db
@@ -171,6 +181,18 @@ def test_unexpected_exception_in_a_plain_api_view_is_a_json_500(quiet_client, de
         "extra": {},
     }
     assert b"hunter2" not in response.content
+
+
+@pytest.mark.urls("tests.platform.api.urls_for_tests")
+def test_method_not_allowed_by_a_plain_api_view_is_json_with_allow_header(quiet_client, debug):
+    response = quiet_client.post("/api/t/plain-get-only", HTTP_ACCEPT="text/html")
+
+    assert assert_json_error(response, 405, "method_not_allowed") == {
+        "detail": "The method is not allowed on this resource.",
+        "code": "method_not_allowed",
+        "extra": {},
+    }
+    assert response["Allow"] == "GET"
 
 
 @pytest.mark.urls("tests.platform.api.urls_for_tests")

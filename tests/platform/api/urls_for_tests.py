@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import include, path
+from django.views.decorators.http import require_GET
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.authentication import BaseAuthentication
@@ -153,6 +154,11 @@ class SuspiciousView(APIView):
         raise SUSPICIOUS[request.query_params["kind"]]("internal reason")
 
 
+@require_GET
+def plain_get_only(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok")
+
+
 def plain_suspicious(request: HttpRequest) -> HttpResponse:
     raise SUSPICIOUS[request.GET["kind"]]("internal reason")
 
@@ -203,6 +209,7 @@ urlpatterns = [
     path("t/nested", NestedView.as_view()),
     path("api/t/plain-boom", plain_boom),
     path("api/t/plain-suspicious", plain_suspicious),
+    path("api/t/plain-get-only", plain_get_only),
     path("", include("config.urls")),
 ]
 
