@@ -1,6 +1,8 @@
 import datetime as dt
 import os
 import signal
+import subprocess
+import sys
 import uuid
 from io import StringIO
 
@@ -184,3 +186,33 @@ def test_admin_shows_outbox_rows_read_only(admin_client):
     assert page.status_code == 200
     assert b'name="_save"' not in page.content
     assert add.status_code == 403
+
+
+@pytest.mark.parametrize(("mode", "scheduled"), [("beat", True), ("loop", False)])
+def test_beat_schedules_the_relay_only_in_beat_mode(mode, scheduled):
+    # Settings are read once at start-up, so each mode is loaded in a fresh interpreter.
+    script = (
+        "from config.settings import base; "
+        "print('events-relay-outbox' in base.CELERY_BEAT_SCHEDULE, base.EVENTS_RELAY_MODE)"
+    )
+    env = {**os.environ, "EVENTS_RELAY_MODE": mode}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(scheduled), mode]
+
+
+def test_an_unknown_relay_mode_refuses_to_start():
+    env = {**os.environ, "EVENTS_RELAY_MODE": "both"}
+    done = subprocess.run(
+        [sys.executable, "-c", "import config.settings.base"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 1
+    assert "EVENTS_RELAY_MODE is 'beat' or 'loop', not 'both'" in done.stderr
