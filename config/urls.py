@@ -15,6 +15,8 @@ api_v1_patterns: list = [
     path("", include("apps.search.urls")),
     path("", include("apps.tags.urls")),
     path("", include("apps.users.urls")),
+    path("", include("apps.follows.urls")),
+    path("", include("apps.feed.urls")),
 ]
 
 urlpatterns = [

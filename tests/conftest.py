@@ -79,13 +79,16 @@ def _clean_redis(settings):
 def _clear_local_cache():
     """The process-local cache tier outlives a test; start each one with it empty."""
     from apps.articles.providers import local_counts
+    from apps.users.providers import local_follow_counts
     from scholarnet.cache import two_level_cache
 
     two_level_cache.clear_local()
     local_counts.clear()
+    local_follow_counts.clear()
     yield
     two_level_cache.clear_local()
     local_counts.clear()
+    local_follow_counts.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -224,7 +224,7 @@ class UserViewSet(viewsets.ViewSet):
         },
     )
     def retrieve(self, request: Request, pk: str) -> Response:
-        profile = selectors.user_public_profile_get(user_id=int(pk))
+        profile = selectors.user_public_profile_get(user_id=int(pk), viewer=request.user)
         return Response(UserPublicProfileOutputSerializer(profile).data)
 
     @extend_schema(

@@ -10,7 +10,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.users.models import User, UserSession
-from apps.users.providers import user_follow_counts_providers
+from apps.users.providers import (
+    local_follow_counts,
+    user_follow_counts_providers,
+    user_follow_flags_providers,
+)
 from scholarnet.api.errors import NotFound
 from scholarnet.api.renderers import dumps as json_dumps
 from scholarnet.cache import two_level_cache
@@ -25,12 +29,16 @@ class FollowCounts:
 def user_follow_counts(*, user_ids: list[int]) -> dict[int, FollowCounts]:
     """Follower and followee counts per user, in one read for all of them.
 
-    Answered by the app registered in ``apps.users.providers`` (follows); zero without it. The
-    counts are part of the cached public profile, so whatever changes them must call
-    ``user_profile_cache_invalidate``.
+    Answered by the app registered in ``apps.users.providers`` (follows); zero without it.
     """
     rows = user_follow_counts_providers.collect(user_ids)
     return {user_id: FollowCounts(**values) for user_id, values in rows.items()}
+
+
+def user_follow_flags(*, viewer_id: int, user_ids: list[int]) -> dict[int, bool]:
+    """Whether the viewer follows each of ``user_ids``, in one read; false without follows."""
+    rows = user_follow_flags_providers.collect(user_ids, user_id=viewer_id)
+    return {user_id: bool(values["followed"]) for user_id, values in rows.items()}
 
 
 def profile_cache_key(user_id: int) -> str:
@@ -45,7 +53,6 @@ def _public_profile_load(user_id: int) -> dict[str, Any] | None:
     )
     if user is None:
         return None  # cached too: unknown ids cost the database nothing on repeat
-    counts = user_follow_counts(user_ids=[user.pk])[user.pk]
     # Built field by field from public columns only: email, phone, birthday and every secret
     # stay out of the cache and the response by construction.
     return {
@@ -53,17 +60,27 @@ def _public_profile_load(user_id: int) -> dict[str, Any] | None:
         "nickname": user.nickname,
         "avatar_url": user.avatar_url,
         "about": user.about,
-        "follower_count": counts.follower_count,
-        "followee_count": counts.followee_count,
     }
 
 
-def user_public_profile_get(*, user_id: int) -> dict[str, Any]:
-    """The public profile through the two-level cache; a deactivated user is not found."""
+def user_public_profile_get(*, user_id: int, viewer: Any = None) -> dict[str, Any]:
+    """The public profile through the two-level cache; a deactivated user is not found.
+
+    Its own fields come from the cache; counts (fresh) and, for a signed-in viewer, whether
+    they follow the user, are added per request.
+    """
     profile = _public_profile_cached(user_id)
     if profile is None:
         raise NotFound("User not found.")
-    return profile
+    counts = user_follow_counts(user_ids=[user_id])[user_id]
+    signed_in = viewer is not None and viewer.is_authenticated
+    followed = signed_in and user_follow_flags(viewer_id=viewer.pk, user_ids=[user_id])[user_id]
+    return {
+        **profile,
+        "follower_count": counts.follower_count,
+        "followee_count": counts.followee_count,
+        "followed": followed,
+    }
 
 
 def _public_profile_cached(user_id: int) -> dict[str, Any] | None:
@@ -81,7 +98,10 @@ def user_public_profile_json(*, user_id: int) -> bytes | None:
     every ``None`` to the API view, which answers the error.
     """
     profile = _public_profile_cached(user_id)
-    return None if profile is None else json_dumps(profile)
+    if profile is None:
+        return None
+    # Counts a couple of seconds old from this process: no Redis round trip per request.
+    return json_dumps({**profile, **local_follow_counts.get(user_id), "followed": False})
 
 
 def user_search_document(*, user_id: int) -> dict[str, Any] | None:

@@ -105,6 +105,7 @@ class UserPublicProfileOutputSerializer(serializers.Serializer):
     about = serializers.CharField()
     follower_count = serializers.IntegerField()
     followee_count = serializers.IntegerField()
+    followed = serializers.BooleanField(help_text="Whether you follow them (false signed out).")
 
 
 class AuthSessionOutputSerializer(serializers.ModelSerializer):

@@ -59,6 +59,8 @@ LOCAL_APPS = [
     "apps.search",
     "apps.interactions",
     "apps.ranking",
+    "apps.follows",
+    "apps.feed",
     "bench",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + KERNEL_APPS + LOCAL_APPS
@@ -562,6 +564,27 @@ CELERY_BEAT_SCHEDULE["interactions-read-marks-prune"] = {
     "task": "apps.interactions.reads.read_marks_prune",
     "schedule": 6 * 3600.0,
 }
+
+# --- Follows (apps.follows) --------------------------------------------------------------------
+
+# Per-user follow counts in the Redis hash follows:user:<id>, in seconds; the stat rows refill it.
+FOLLOWS_COUNTS_TTL = env.int("FOLLOWS_COUNTS_TTL", default=900)
+# An anonymous public profile takes its follow counts from this process's copy, at most this
+# old (seconds; 0 reads them on every request): the profile then costs no Redis round trip.
+USER_FOLLOW_COUNTS_LOCAL_TTL = env.float("USER_FOLLOW_COUNTS_LOCAL_TTL", default=2.0)
+
+# --- Feed (apps.feed) ---------------------------------------------------------------------------
+
+# Authors with fewer followers than this are pushed into inboxes on publish; above, pulled.
+FEED_PUSH_MAX_FOLLOWERS = env.int("FEED_PUSH_MAX_FOLLOWERS", default=5000)
+# Followers who signed in within this many days get pushed items; others are rebuilt on return.
+FEED_ACTIVE_DAYS = env.int("FEED_ACTIVE_DAYS", default=7)
+FEED_INBOX_SIZE = env.int("FEED_INBOX_SIZE", default=500)
+FEED_FANOUT_BATCH_SIZE = env.int("FEED_FANOUT_BATCH_SIZE", default=1000)
+# Articles of each pulled source (big author, followed tag) merged into a page, newest first.
+FEED_PULL_PER_SOURCE = env.int("FEED_PULL_PER_SOURCE", default=100)
+# How long an inbox lives in Redis after its last write or rebuild, in seconds.
+FEED_INBOX_TTL = env.int("FEED_INBOX_TTL", default=14 * 86400)
 
 # --- Hot list (apps.ranking) --------------------------------------------------------------------
 

@@ -1,0 +1,1 @@
+"""Event handlers of the feed app (imported by ``FeedConfig.ready``)."""
