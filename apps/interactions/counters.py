@@ -3,8 +3,9 @@
 The stat rows are the truth. A hash exists only for articles read in the last
 ``INTERACTIONS_COUNTS_TTL`` seconds; a write changes a hash only when it exists (one Lua
 script: HINCRBY if EXISTS), so a write never creates a partial hash a reader would trust, and a
-read that misses refills the hash from the rows. A whole page costs one pipeline of HGETALLs,
-plus one of HSETs for the misses.
+read that misses refills the hash from the rows (only if still absent and not marked changed;
+see ``CHANGED_MARKER_MS``). A whole page costs one pipeline of HGETALLs, plus one of fills for
+the misses.
 
 Redis being down never fails a write (a lost increment leaves the hash stale until it expires,
 or ``interactions_recount`` drops it). Reads then go to the stat rows, as the kernel cache does:
@@ -41,21 +42,43 @@ FALLBACK_WAIT_SECONDS = 0.5
 _breaker = CircuitBreaker()
 _fallback_slots = threading.BoundedSemaphore(max(1, settings.CACHE_FALLBACK_CONCURRENCY))
 
-# KEYS: hashes; ARGV[1]: the field, ARGV[i + 1]: the delta for KEYS[i]. Never below zero.
+# A write that finds no hash leaves a short-lived marker instead: a reader that read the stat
+# row before that write committed must not store what it read. Filling only an absent hash, and
+# none while a marker lives, closes both races (an older read overwriting a newer hash, and a
+# refill missing an increment that found no hash). The marker outlives any read-then-fill.
+CHANGED_MARKER_MS = 2000
+
+# KEYS: hash, marker, hash, marker…; ARGV[1]: the field, ARGV[2]: marker lifetime (ms),
+# ARGV[2 + i]: the delta of the i-th hash. Never below zero.
 _INCR_IF_EXISTS = """
-for i, key in ipairs(KEYS) do
-  if redis.call('EXISTS', key) == 1 then
-    if redis.call('HINCRBY', key, ARGV[1], ARGV[i + 1]) < 0 then
-      redis.call('HSET', key, ARGV[1], 0)
+for i = 1, #KEYS, 2 do
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    if redis.call('HINCRBY', KEYS[i], ARGV[1], ARGV[2 + (i + 1) / 2]) < 0 then
+      redis.call('HSET', KEYS[i], ARGV[1], 0)
     end
+  else
+    redis.call('SET', KEYS[i + 1], 1, 'PX', ARGV[2])
   end
 end
 return 0
+"""
+# KEYS: hash, marker; ARGV[1]: TTL (s), then field, value pairs. 1 when filled.
+_FILL_IF_ABSENT = """
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then
+  return 0
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return 1
 """
 
 
 def counts_key(article_id: int, *, biz: str = BIZ_ARTICLE) -> str:
     return f"interactive:{biz}:{article_id}"
+
+
+def changed_marker_key(article_id: int, *, biz: str = BIZ_ARTICLE) -> str:
+    return f"interactive:{biz}:{article_id}:changed"
 
 
 def _client() -> redis.Redis:
@@ -64,14 +87,14 @@ def _client() -> redis.Redis:
     return get_redis_connection("default")
 
 
-_script: Any = None
+_scripts: dict[str, Any] = {}
 
 
-def _incr_script() -> Any:
-    global _script
-    if _script is None:
-        _script = _client().register_script(_INCR_IF_EXISTS)
-    return _script
+def _script(source: str) -> Any:
+    script = _scripts.get(source)
+    if script is None:
+        script = _scripts[source] = _client().register_script(source)
+    return script
 
 
 def counters_incr(*, field: str, deltas: Mapping[int, int]) -> None:
@@ -81,9 +104,10 @@ def counters_incr(*, field: str, deltas: Mapping[int, int]) -> None:
     changed = {article_id: delta for article_id, delta in deltas.items() if delta}
     if not changed:
         return
-    keys = [counts_key(article_id) for article_id in changed]
+    keys = [key for article_id in changed for key in _keys(article_id)]
+    args = [field, CHANGED_MARKER_MS, *changed.values()]
     try:
-        _incr_script()(keys=keys, args=[field, *changed.values()], client=_client())
+        _script(_INCR_IF_EXISTS)(keys=keys, args=args, client=_client())
     except _REDIS_FAILURES:
         logger.warning("counter increment lost; the hash is stale until it expires", exc_info=True)
 
@@ -94,12 +118,20 @@ def counters_incr_on_commit(*, field: str, deltas: Mapping[int, int]) -> None:
     transaction.on_commit(lambda: counters_incr(field=field, deltas=frozen))
 
 
+def _keys(article_id: int) -> tuple[str, str]:
+    return counts_key(article_id), changed_marker_key(article_id)
+
+
 def counters_forget(*, article_ids: list[int]) -> None:
     """Drop the hashes (after a recount): the next read refills them from the rows."""
     if not article_ids:
         return
     try:
-        _client().delete(*[counts_key(article_id) for article_id in article_ids])
+        pipe = _client().pipeline(transaction=False)
+        for article_id in article_ids:
+            pipe.delete(counts_key(article_id))
+            pipe.set(changed_marker_key(article_id), 1, px=CHANGED_MARKER_MS)
+        pipe.execute()
     except _REDIS_FAILURES:
         logger.warning("could not drop counter hashes", exc_info=True)
 
@@ -158,9 +190,10 @@ def _hashes_fill(rows: dict[int, dict[str, int]]) -> None:
     ttl = settings.INTERACTIONS_COUNTS_TTL
     try:
         pipe = _client().pipeline(transaction=False)
+        fill = _script(_FILL_IF_ABSENT)
         for article_id, values in rows.items():
-            pipe.hset(counts_key(article_id), mapping={field: values[field] for field in FIELDS})
-            pipe.expire(counts_key(article_id), ttl)
+            pairs = [part for field in FIELDS for part in (field, values[field])]
+            fill(keys=_keys(article_id), args=[ttl, *pairs], client=pipe)
         pipe.execute()
     except _REDIS_FAILURES:
         logger.warning("could not refill counter hashes", exc_info=True)

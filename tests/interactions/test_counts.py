@@ -6,9 +6,14 @@ from django_redis import get_redis_connection
 
 from apps.articles.providers import article_counts_providers, article_flags_providers
 from apps.interactions import services
-from apps.interactions.counters import counts_key
+from apps.interactions.counters import (
+    changed_marker_key,
+    counters_get_many,
+    counters_incr,
+    counts_key,
+)
 from apps.interactions.models import ArticleStat
-from apps.interactions.selectors import article_stats_provide
+from apps.interactions.selectors import article_stats_load, article_stats_provide
 from tests.articles.factories import published_article
 from tests.interactions.conftest import LIKE
 from tests.users.factories import UserFactory
@@ -31,7 +36,12 @@ def test_a_like_increments_the_hash_only_when_it_exists(
     with django_capture_on_commit_callbacks(execute=True):
         services.article_like(user=reader, article_id=article.pk)
     assert hash_of(article.pk) == {}  # never created by a write
+    redis_client = get_redis_connection("default")
+    assert 0 < redis_client.pttl(changed_marker_key(article.pk)) <= 2000
 
+    article_stats_provide(ids=[article.pk])  # within the marker's life: read, but not stored
+    assert hash_of(article.pk) == {}
+    redis_client.delete(changed_marker_key(article.pk))  # as if 2 s had passed
     article_stats_provide(ids=[article.pk])  # a read fills it from the stat row
     assert hash_of(article.pk)[b"like_count"] == b"1"
     ttl = get_redis_connection("default").ttl(counts_key(article.pk))
@@ -45,6 +55,39 @@ def test_a_like_increments_the_hash_only_when_it_exists(
         b"1",
         b"1",
     )
+
+
+def test_a_read_older_than_a_write_that_found_no_hash_is_not_stored(reader, article):
+    """Reader reads the row, a like commits and finds no hash, then the reader would fill it."""
+
+    def read_then_a_like_commits(article_ids):
+        rows = article_stats_load(article_ids)  # like_count 0
+        services.article_like(user=reader, article_id=article.pk)
+        counters_incr(field="like_count", deltas={article.pk: 1})  # its after-commit step
+        return rows
+
+    stale = counters_get_many(article_ids=[article.pk], load=read_then_a_like_commits)
+
+    assert stale[article.pk]["like_count"] == 0  # this reader saw the older row
+    assert hash_of(article.pk) == {}  # but did not store it for the next 15 minutes
+    get_redis_connection("default").delete(changed_marker_key(article.pk))
+    assert article_stats_provide(ids=[article.pk])[article.pk]["like_count"] == 1
+
+
+def test_a_fill_never_overwrites_a_hash_another_reader_filled_and_a_write_moved(article):
+    def stale_load(article_ids):
+        # Meanwhile another reader filled the hash and a like moved it to 6.
+        get_redis_connection("default").hset(
+            counts_key(article.pk),
+            mapping={"like_count": 6, "collect_count": 0, "read_count": 0, "comment_count": 0},
+        )
+        return {
+            article.pk: {"like_count": 5, "collect_count": 0, "read_count": 0, "comment_count": 0}
+        }
+
+    counters_get_many(article_ids=[article.pk], load=stale_load)
+
+    assert hash_of(article.pk)[b"like_count"] == b"6"
 
 
 def test_reads_come_from_the_hash_once_filled(reader, article, django_assert_num_queries):
