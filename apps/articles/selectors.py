@@ -33,7 +33,7 @@ from apps.articles.models import (
     PublishedArticle,
     PublishedArticleTag,
 )
-from apps.articles.pagination import author_first_page_cursor, public_first_page_cursor
+from apps.articles.pagination import author_first_page_cursor
 from apps.articles.providers import (
     ArticleCounts,
     ViewerFlags,
@@ -327,31 +327,16 @@ def public_first_page_cache_key() -> str:
     return "articles:public-first-page"
 
 
-def _public_first_page_load(page_size: int) -> dict[str, Any]:
-    page, more = article_public_list().keyset_page(before=None, size=page_size)
-    items = article_list_items(page, user=None, decorate=False)
-    return {
-        "results": items,
-        "next": public_first_page_cursor(page[-1].publish_seq) if more else None,
-    }
-
-
 def article_public_first_page_get(*, page_size: int, user: Any) -> dict[str, Any]:
     """``{"results", "next"}`` of the unfiltered public list's first page, the one everyone reads.
 
-    Cached without counts (added per request, like the detail's). Publishing, withdrawing,
-    deleting, taking down and restoring any article invalidate it once they commit; an author's
-    new nickname or avatar shows within ``ARTICLE_PUBLIC_FIRST_PAGE_TTL``.
+    Cached as JSON bytes without counts (see :mod:`apps.articles.first_page`). Publishing,
+    withdrawing, deleting, taking down and restoring any article invalidate it once they
+    commit; an author's new nickname or avatar shows within ``ARTICLE_PUBLIC_FIRST_PAGE_TTL``.
     """
-    if not settings.ARTICLE_PUBLIC_FIRST_PAGE_CACHE_ENABLED:
-        page = _public_first_page_load(page_size)
-    else:
-        page = two_level_cache.get_or_load(
-            public_first_page_cache_key(),
-            lambda: _public_first_page_load(page_size),
-            ttl=settings.ARTICLE_PUBLIC_FIRST_PAGE_TTL,
-        )
-    return {"results": article_items_decorate(page["results"], user=user), "next": page["next"]}
+    from apps.articles.first_page import article_public_first_page_get as first_page_get
+
+    return first_page_get(page_size=page_size, user=user)
 
 
 # --- the author's own articles ---------------------------------------------------------------

@@ -475,6 +475,11 @@ ARTICLE_PUBLIC_FIRST_PAGE_CACHE_ENABLED = env.bool(
     "ARTICLE_PUBLIC_FIRST_PAGE_CACHE_ENABLED", default=True
 )
 ARTICLE_PUBLIC_FIRST_PAGE_TTL = env.int("ARTICLE_PUBLIC_FIRST_PAGE_TTL", default=60)
+# Seconds a process keeps that page's counts for anonymous readers: a count there lags by at most
+# this; 0 reads them on every request.
+ARTICLE_PUBLIC_FIRST_PAGE_COUNTS_TTL = env.float(
+    "ARTICLE_PUBLIC_FIRST_PAGE_COUNTS_TTL", default=1.0
+)
 # Serving that page preloads its first article's detail when the content is smaller than this.
 ARTICLE_PRELOAD_MAX_BYTES = env.int("ARTICLE_PRELOAD_MAX_BYTES", default=MEBIBYTE)
 # Content larger than this (UTF-8 bytes) is refused with 413 content_too_large.

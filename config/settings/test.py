@@ -44,3 +44,8 @@ SEARCH_TANTIVY_PATH = VAR_DIR / "test" / f"search-{os.getpid()}"
 # Two suites against one database server at once need two test databases.
 if env.str("TEST_DATABASE_NAME", default=""):
     DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str("TEST_DATABASE_NAME")
+
+# Tests read counts right after changing them; the tests of that tier turn it on themselves.
+ARTICLE_PUBLIC_FIRST_PAGE_COUNTS_TTL = env.float(
+    "ARTICLE_PUBLIC_FIRST_PAGE_COUNTS_TTL", default=0.0
+)
