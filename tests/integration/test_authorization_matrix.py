@@ -42,6 +42,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from apps.articles.models import Article, ArticleStatus
+from apps.follows.models import Follow, TagFollow
 from apps.interactions.models import ArticleLike, Collection, CollectionItem
 from apps.users.models import User, UserSession
 from tests.integration.authorization import (
@@ -90,6 +91,11 @@ COLLECT = "/api/v1/articles/{id}/collect"
 FOLDERS = "/api/v1/me/collections"
 FOLDER = "/api/v1/me/collections/{id}"
 FOLDER_ITEMS = "/api/v1/me/collections/{id}/items"
+FOLLOW = "/api/v1/users/{id}/follow"
+FOLLOWERS = "/api/v1/users/{id}/followers"
+FOLLOWEES = "/api/v1/users/{id}/followees"
+TAG_FOLLOW = "/api/v1/tags/{name}/follow"
+FOLLOWED_TAGS = "/api/v1/me/followed-tags"
 
 # Routes under /api/ that are not API operations, so no row can describe them.
 EXEMPT_ROUTES = {
@@ -131,6 +137,14 @@ def _liked(world: World) -> bool:
 def _collected(world: World) -> bool:
     items = CollectionItem.objects.filter(user=world.user(), article_id=world.pk("published"))
     return items.exists()
+
+
+def _follows_owner(world: World) -> bool:
+    return Follow.objects.filter(followee=world.users["owner"]).count() == 1
+
+
+def _follows_tag(world: World) -> bool:
+    return TagFollow.objects.filter(name=TAG_NAME).count() == 1
 
 
 def _not_public_rows(method: str, path: str, **options: object) -> list[Case]:
@@ -414,6 +428,40 @@ TABLE: list[Case] = [
     ),
     # Ranked while every article was public; the hidden ones must drop out at once.
     *rows("GET", HOT, everyone=200, bad=401, shows=("published",), hides=HIDDEN),
+    # --- follows ------------------------------------------------------------------------------
+    *rows(
+        "PUT",
+        FOLLOW,
+        on="owner_user",
+        **SIGNED_IN,
+        everyone=200,
+        owner=(400, "cannot_follow_self"),
+        effect=_follows_owner,
+    ),
+    *rows("PUT", FOLLOW, on="deactivated_user", code=NOT_FOUND, **SIGNED_IN, everyone=404),
+    *rows("PUT", FOLLOW, on="missing_user", code=NOT_FOUND, **SIGNED_IN, everyone=404),
+    *rows(
+        "DELETE",
+        FOLLOW,
+        on="owner_user",
+        **SIGNED_IN,
+        everyone=200,
+        owner=(400, "cannot_follow_self"),
+    ),
+    *rows("DELETE", FOLLOW, on="missing_user", code=NOT_FOUND, **SIGNED_IN, everyone=404),
+    *[
+        case
+        for path in (FOLLOWERS, FOLLOWEES)
+        for target, status in (
+            ("owner_user", 200),
+            ("deactivated_user", 404),
+            ("missing_user", 404),
+        )
+        for case in rows("GET", path, on=target, code=NOT_FOUND, everyone=status, bad=401)
+    ],
+    *rows("PUT", TAG_FOLLOW, on="tag", **SIGNED_IN, everyone=200, effect=_follows_tag),
+    *rows("DELETE", TAG_FOLLOW, on="tag", **SIGNED_IN, everyone=200),
+    *rows("GET", FOLLOWED_TAGS, **SIGNED_IN, everyone=200),
     # --- accounts and sessions --------------------------------------------------------------
     *rows(
         "POST",
