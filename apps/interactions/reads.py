@@ -39,7 +39,7 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.utils import timezone
 
 from apps.interactions.counters import counters_incr_on_commit
@@ -64,6 +64,7 @@ def read_marks_from_events(events: Iterable[Event]) -> list[Mark]:
     Sorted so concurrent batches insert overlapping keys in one order (no lock-order deadlock).
     """
     marks: set[Mark] = set()
+    longest = ArticleReadMark._meta.get_field("reader_key").max_length
     for event in events:
         payload = event.payload
         reader = payload.get("reader")
@@ -77,9 +78,7 @@ def read_marks_from_events(events: Iterable[Event]) -> list[Mark]:
         if author_id is not None and reader == f"u:{author_id}":
             continue  # the author's own read: still a read, never counted
         day = event.occurred_at.astimezone(UTC).date()
-        marks.add(
-            (day, article_id, reader[: ArticleReadMark._meta.get_field("reader_key").max_length])
-        )
+        marks.add((day, article_id, reader[:longest]))
     return sorted(marks)
 
 
@@ -105,17 +104,19 @@ def reads_apply(events: list[Event]) -> dict[int, int]:
 
 
 def _marks_insert(marks: list[Mark], *, batch: int) -> None:
-    table = connection.ops.quote_name(ArticleReadMark._meta.db_table)
-    verb = "INSERT IGNORE INTO" if connection.vendor == "mysql" else "INSERT INTO"
-    tail = "" if connection.vendor == "mysql" else " ON CONFLICT DO NOTHING"
+    db = connections[DEFAULT_DB_ALIAS]  # the proxy's per-attribute lookups cost per row
+    table = db.ops.quote_name(ArticleReadMark._meta.db_table)
+    verb = "INSERT IGNORE INTO" if db.vendor == "mysql" else "INSERT INTO"
+    tail = "" if db.vendor == "mysql" else " ON CONFLICT DO NOTHING"
     day_field = ArticleReadMark._meta.get_field("day")
-    with connection.cursor() as cursor:
+    days = {day: day_field.get_db_prep_value(day, db) for day in {mark[0] for mark in marks}}
+    with db.cursor() as cursor:
         for start in range(0, len(marks), MARKS_PER_STATEMENT):
             chunk = marks[start : start + MARKS_PER_STATEMENT]
             rows = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
             params: list[Any] = []
             for day, article_id, reader in chunk:
-                params += [day_field.get_db_prep_value(day, connection), article_id, reader, batch]
+                params += [days[day], article_id, reader, batch]
             cursor.execute(
                 f"{verb} {table} (day, article_id, reader_key, batch) VALUES {rows}{tail}", params
             )
@@ -133,19 +134,22 @@ def _marks_added(*, batch: int) -> dict[int, int]:
 
 def _stats_add_reads(added: dict[int, int]) -> None:
     """One upsert: ``read_count += n`` per article, creating the stat rows that do not exist."""
+    db = connections[DEFAULT_DB_ALIAS]
     fields = list(ArticleStat._meta.concrete_fields)
-    now = timezone.now()
-    params = [
-        _new_stat_value(field, article_id=article_id, reads=added[article_id], now=now)
-        for article_id in sorted(added)
-        for field in fields
-    ]
-    quote = connection.ops.quote_name
+    template = [_new_stat_value(field, now=timezone.now()) for field in fields]
+    names = [field.name for field in fields]
+    id_at, reads_at = names.index("article_id"), names.index("read_count")
+    params: list[Any] = []
+    for article_id in sorted(added):
+        row = list(template)
+        row[id_at], row[reads_at] = article_id, added[article_id]
+        params += row
+    quote = db.ops.quote_name
     table = quote(ArticleStat._meta.db_table)
     columns = ", ".join(quote(str(field.column)) for field in fields)
     values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(added))
     sql = f"INSERT INTO {table} ({columns}) VALUES {values} {_upsert_tail(table)}"  # noqa: S608
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(sql, params)  # identifiers from the model, every value a parameter
 
 
@@ -162,17 +166,13 @@ def _upsert_tail(table: str) -> str:
     )
 
 
-def _new_stat_value(field: models.Field, *, article_id: int, reads: int, now: Any) -> Any:
+def _new_stat_value(field: models.Field, *, now: Any) -> Any:
     # Every column of a new row, so counters the interactions app adds later keep working.
-    if field.name == "article_id":
-        value: Any = article_id
-    elif field.name == "read_count":
-        value = reads
-    elif isinstance(field, models.DateTimeField) and (field.auto_now or field.auto_now_add):
-        value = now
+    if isinstance(field, models.DateTimeField) and (field.auto_now or field.auto_now_add):
+        value: Any = now
     else:
         value = field.get_default()
-    return field.get_db_prep_value(value, connection)
+    return field.get_db_prep_value(value, connections[DEFAULT_DB_ALIAS])
 
 
 @shared_task(ignore_result=True)

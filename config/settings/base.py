@@ -543,13 +543,16 @@ INTERACTIONS_DEFAULT_FOLDER_NAME = env.str("INTERACTIONS_DEFAULT_FOLDER_NAME", d
 
 # --- Read counts (apps.interactions.reads) ------------------------------------------------------
 
-# Fire-and-forget events (scholarnet.events.stream): reads skip the outbox. Kafka: the producer's
-# linger and how long a request may block on a broker that is gone; Redis: the stream's length
-# and how long a dead consumer's unacknowledged entries wait before another consumer takes them.
+# Fire-and-forget events (scholarnet.events.stream): reads skip the outbox. A sender thread per
+# process ships them every LINGER_MS; Kafka: how long that thread may wait for a broker that is
+# gone (never a request); Redis: the stream's length and how long a dead consumer's
+# unacknowledged entries wait before another consumer takes them.
 EVENTS_STREAM_LINGER_MS = env.int("EVENTS_STREAM_LINGER_MS", default=50)
-EVENTS_STREAM_MAX_BLOCK_MS = env.int("EVENTS_STREAM_MAX_BLOCK_MS", default=100)
+EVENTS_STREAM_MAX_BLOCK_MS = env.int("EVENTS_STREAM_MAX_BLOCK_MS", default=5000)
 EVENTS_STREAM_MAXLEN = env.int("EVENTS_STREAM_MAXLEN", default=1_000_000)
 EVENTS_STREAM_CLAIM_IDLE_MS = env.int("EVENTS_STREAM_CLAIM_IDLE_MS", default=60_000)
+# Redis: events a process buffers for its sender thread at most; beyond, new ones are dropped.
+EVENTS_STREAM_BUFFER_MAX = env.int("EVENTS_STREAM_BUFFER_MAX", default=100_000)
 READS_EMIT_ENABLED = env.bool("READS_EMIT_ENABLED", default=True)
 # The key of the anonymous readers' fingerprint (HMAC of IP and user agent); empty derives one
 # from DJANGO_SECRET_KEY.

@@ -23,14 +23,18 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
+import orjson
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from scholarnet.events.delivery import Outcome, backoff_delay
-from scholarnet.events.envelope import Event
+from scholarnet.events.envelope import Event, MalformedEnvelope
 from scholarnet.events.metrics import events_handled
 from scholarnet.events.registry import GROUP_NAME, registry
 from scholarnet.events.topics import check_type
@@ -144,3 +148,25 @@ def _count(handler: BatchHandler, events: list[Event], outcome: Outcome) -> None
         by_type[event.type] = by_type.get(event.type, 0) + 1
     for event_type, count in by_type.items():
         events_handled.labels(handler.group, event_type, outcome.value).inc(count)
+
+
+def decode_pack(value: bytes | None) -> list[Event]:
+    """The events of a message: a pack (JSON array of envelopes, ``stream.emit``) or one."""
+    try:
+        data = orjson.loads(value or b"")
+        envelopes = data if isinstance(data, list) else [data]
+        return [_event(envelope) for envelope in envelopes]
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+        raise MalformedEnvelope(f"not an event envelope or pack: {error}") from error
+
+
+def _event(envelope: Any) -> Event:
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("payload"), dict):
+        raise TypeError("an envelope and its payload must be JSON objects")
+    return Event(
+        event_id=uuid.UUID(envelope["event_id"]),
+        type=str(envelope["type"]),
+        version=int(envelope["version"]),
+        occurred_at=datetime.fromisoformat(envelope["occurred_at"]),
+        payload=envelope["payload"],
+    )

@@ -27,7 +27,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import CommitFailedError
 from kafka.structs import OffsetAndMetadata
 
-from scholarnet.events.batches import BatchRegistry, batch_registry, deliver_batch
+from scholarnet.events.batches import BatchRegistry, batch_registry, decode_pack, deliver_batch
 from scholarnet.events.delivery import Failure, backoff_delay, deliver
 from scholarnet.events.envelope import Event, MalformedEnvelope, decode
 from scholarnet.events.kafka_clients import new_consumer, shared_producer
@@ -244,47 +244,62 @@ class BatchConsumerRunner:
         return batches
 
     def collect(self, consumer: KafkaConsumer) -> list[ConsumerRecord]:
-        """Up to ``batch_size`` messages, waiting at most ``batch_wait_ms`` for them."""
+        """Messages worth up to ``batch_size`` events, waiting at most ``batch_wait_ms``.
+
+        A message is one event or a pack of up to 500 (``stream.emit``), so each poll asks for a
+        few messages only, and the batch is handed to the handler in calls of ``batch_size``.
+        """
         messages: list[ConsumerRecord] = []
+        events = 0
         deadline = time.monotonic() + self.batch_wait_ms / 1000
-        while len(messages) < self.batch_size and not self._stop.is_set():
+        while events < self.batch_size and not self._stop.is_set():
             remaining_ms = int((deadline - time.monotonic()) * 1000)
             if remaining_ms <= 0:
                 break
             polled = consumer.poll(
-                timeout_ms=remaining_ms, max_records=self.batch_size - len(messages)
+                timeout_ms=remaining_ms, max_records=max(1, (self.batch_size - events) // 50)
             )
             for partition_messages in polled.values():
                 messages.extend(partition_messages)
+                events += sum(_events_in(message.value) for message in partition_messages)
         return messages
 
     def handle_batch(self, consumer: KafkaConsumer, messages: list[ConsumerRecord]) -> None:
         close_old_connections()
         sources: dict[Any, ConsumerRecord] = {}
-        events = []
+        events: list[Event] = []
         for message in messages:
             try:
-                event = decode(message.value, key=message.key)
+                decoded = decode_pack(message.value)
             except MalformedEnvelope as error:
                 raw = (message.value or b"").decode("utf-8", errors="replace")
                 KafkaDeadLetters(group=self.group, source=message).send(
                     handler="", event=raw, error=str(error), attempts=0
                 )
                 continue
-            sources[event.event_id] = message
-            events.append(event)
-        if events:
+            for event in decoded:
+                sources[event.event_id] = message
+            events.extend(decoded)
 
-            def dead_letter(event: Event, error: BaseException, attempts: int) -> None:
-                KafkaDeadLetters(group=self.group, source=sources[event.event_id]).send(
-                    handler=self.handler.name,
-                    event=event.envelope(),
-                    error="".join(traceback.format_exception_only(error)).strip(),
-                    attempts=attempts,
-                )
+        def dead_letter(event: Event, error: BaseException, attempts: int) -> None:
+            KafkaDeadLetters(group=self.group, source=sources[event.event_id]).send(
+                handler=self.handler.name,
+                event=event.envelope(),
+                error="".join(traceback.format_exception_only(error)).strip(),
+                attempts=attempts,
+            )
 
-            deliver_batch(self.handler, events, dead_letter=dead_letter)
+        for start in range(0, len(events), self.batch_size):
+            chunk = events[start : start + self.batch_size]
+            deliver_batch(self.handler, chunk, dead_letter=dead_letter)
         consumer.commit(offsets=_next_offsets(messages))
+
+
+def _events_in(value: bytes | None) -> int:
+    # A pack's size without parsing it: envelopes are separated by '},{"event_id"'.
+    if not value or not value.startswith(b"["):
+        return 1
+    return value.count(b'"event_id"')
 
 
 def _next_offsets(messages: list[ConsumerRecord]) -> dict[TopicPartition, OffsetAndMetadata]:

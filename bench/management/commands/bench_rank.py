@@ -1,0 +1,56 @@
+"""``manage.py bench_rank``: time the hot list recompute and its peak memory.
+
+The scan keeps one batch and a heap of ``RANKING_SIZE`` entries, so peak memory must not grow
+with the number of articles: run it at 100k and at 1M generated articles (``bench_data
+--articles N``) and compare. Generated articles are dated from 2025, so by default the window
+is widened to cover all of them (``--window-days``) and every article is scanned.
+"""
+
+from __future__ import annotations
+
+import resource
+import statistics
+import time
+import tracemalloc
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.test import override_settings
+
+from apps.articles.models import PublishedArticle
+from apps.ranking.services import ranking_compute
+
+
+class Command(BaseCommand):
+    help = "Recompute the hot list N times; report seconds, articles scanned and peak memory."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--repeat", type=int, default=3)
+        parser.add_argument("--window-days", type=float, default=36_500.0)
+        parser.add_argument("--batch-size", type=int, default=None, help="RANKING_SCAN_BATCH_SIZE")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        overrides: dict[str, Any] = {"RANKING_WINDOW_DAYS": options["window_days"]}
+        if options["batch_size"]:
+            overrides["RANKING_SCAN_BATCH_SIZE"] = options["batch_size"]
+        articles = PublishedArticle.objects.count()
+        rss_before = _max_rss_mib()
+        seconds: list[float] = []
+        with override_settings(**overrides):
+            tracemalloc.start()
+            for _run in range(options["repeat"]):
+                began = time.perf_counter()
+                hot = ranking_compute()
+                seconds.append(time.perf_counter() - began)
+            _current, traced_peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+        self.stdout.write(
+            f"rank_compute: {articles} live articles, {hot.scanned} scanned, {len(hot.entries)} "
+            f"kept; median {statistics.median(seconds):.3f} s, min {min(seconds):.3f} s "
+            f"({hot.scanned / min(seconds):.0f} articles/s); python peak "
+            f"{traced_peak / 2**20:.1f} MiB; max RSS {rss_before:.0f} -> {_max_rss_mib():.0f} MiB"
+        )
+
+
+def _max_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
