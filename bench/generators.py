@@ -58,6 +58,8 @@ class Generator:
     existing: Callable[[], Existing]
     # Create rows [start, stop) for the seed; returns how many were created.
     create_rows: Callable[[int, int, int], int]
+    # The models whose tables it fills (``bench_data`` refreshes their statistics after).
+    models: tuple[type[Any], ...] = ()
 
 
 GENERATORS: dict[str, Generator] = {}
@@ -148,6 +150,7 @@ register(
         f"password {BENCH_USER_PASSWORD!r}",
         existing=existing_users,
         create_rows=create_users,
+        models=(get_user_model(),),
     )
 )
 
@@ -424,6 +427,7 @@ register(
         "--users), with Markdown, math and tags; no events: reindex search afterwards",
         existing=existing_articles,
         create_rows=create_articles,
+        models=(Article, PublishSequence, PublishedArticle, PublishedArticleTag, TagBinding),
     )
 )
 

@@ -162,5 +162,6 @@ register(
         "Zipf-skewed over the articles, counted in ArticleStat.like_count",
         existing=existing_likes,
         create_rows=create_likes,
+        models=(ArticleLike, ArticleStat),
     )
 )

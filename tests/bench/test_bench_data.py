@@ -57,3 +57,17 @@ def test_other_users_are_left_alone():
 def test_nothing_requested_is_an_error():
     with pytest.raises(CommandError, match="Nothing to generate"):
         call_command("bench_data")
+
+
+@pytest.mark.django_db(transaction=True)  # ANALYZE never runs inside a transaction
+@pytest.mark.parametrize("no_analyze", [False, True])
+def test_statistics_are_refreshed_after_a_load_on_mysql_unless_told_not_to(no_analyze):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        call_command("bench_data", users=3, no_analyze=no_analyze)
+
+    analyzed = [query["sql"] for query in captured if query["sql"].startswith("ANALYZE")]
+    expected = connection.vendor == "mysql" and not no_analyze
+    assert analyzed == (["ANALYZE TABLE `users_user`"] if expected else [])
