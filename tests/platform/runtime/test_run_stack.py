@@ -15,6 +15,7 @@ import stat
 import subprocess
 import time
 
+import jwt
 import pytest
 
 from tests.platform.runtime.support import (
@@ -28,6 +29,8 @@ from tests.platform.runtime.support import (
 )
 
 pytestmark = pytest.mark.timeout(240)
+# What local.py used to sign with; anyone could read it in the repository.
+PUBLISHED_DEVELOPMENT_KEY = "scholarnet-local-development-key-not-for-production"
 
 
 @pytest.fixture(scope="module")
@@ -65,25 +68,38 @@ def test_static_files_are_served(stack):
     assert request(f"{stack.base}{hashed.group(1).decode()}")[0] == 200
 
 
+def secrets_of(var_dir) -> dict[str, str]:
+    lines = (var_dir / "secrets.env").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+
+
 def test_the_secrets_are_generated_private_and_not_the_development_key(stack):
     secrets_file = stack.var_dir / "secrets.env"
-    values = dict(
-        line.split("=", 1)
-        for line in secrets_file.read_text().splitlines()
-        if "=" in line and not line.startswith("#")
-    )
+    values = secrets_of(stack.var_dir)
 
     assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
     assert set(values) == {"DJANGO_SECRET_KEY", "JWT_SIGNING_KEY"}
     assert values["DJANGO_SECRET_KEY"] != values["JWT_SIGNING_KEY"]
     # Not the development key local.py used to publish.
-    assert values["DJANGO_SECRET_KEY"] != "scholarnet-local-development-key-not-for-production"
+    assert PUBLISHED_DEVELOPMENT_KEY not in values.values()
     assert len(values["JWT_SIGNING_KEY"]) >= 64
     # In the default VAR_DIR it could never be committed.
     ignored = subprocess.run(
         ["git", "check-ignore", "-q", "var/secrets.env"], cwd=BASE_DIR, check=False
     )
     assert ignored.returncode == 0
+
+
+def test_a_token_signed_with_the_published_development_key_is_refused(stack):
+    genuine = login(stack, stack.demo_password())
+    claims = jwt.decode(genuine, options={"verify_signature": False})
+    secrets = secrets_of(stack.var_dir)
+    forged = jwt.encode(claims, PUBLISHED_DEVELOPMENT_KEY, algorithm="HS256")
+    resigned = jwt.encode(claims, secrets["JWT_SIGNING_KEY"], algorithm="HS256")
+
+    assert request(f"{stack.base}/api/v1/users/me", token=forged)[0] == 401
+    # Only the key differs: the same claims signed with this installation's key pass.
+    assert request(f"{stack.base}/api/v1/users/me", token=resigned)[0] == 200
 
 
 def test_every_scrape_sees_the_sum_over_both_workers(stack):
@@ -137,7 +153,7 @@ def test_a_port_shared_through_port_reuse_is_refused_too():
             stop_quietly(second)
 
 
-def test_ctrl_c_stops_everything_and_a_restart_keeps_the_installation():
+def test_ctrl_c_stops_everything_and_a_restart_keeps_the_installation(stack):
     var_dir = short_var_dir()
     first = start_stack(var_dir)
     try:
@@ -145,6 +161,8 @@ def test_ctrl_c_stops_everything_and_a_restart_keeps_the_installation():
         password = first.demo_password()
         access = login(first, password)
         key_file = (var_dir / "secrets.env").read_text()
+        # Another installation (the shared stack's) has keys of its own.
+        assert set(secrets_of(var_dir).values()).isdisjoint(secrets_of(stack.var_dir).values())
 
         assert first.interrupt() == 0
         assert processes_using(var_dir) == []
