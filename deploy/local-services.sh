@@ -105,8 +105,8 @@ step "migrate, collectstatic, createsuperuser, topics"
 DJANGO_SUPERUSER_EMAIL=admin@example.org \
   DJANGO_SUPERUSER_PASSWORD="$("$PY" -c 'import secrets; print(secrets.token_urlsafe(18))')" \
   "$PY" manage.py createsuperuser --noinput
-# The brokers may auto-create topics on first use, but a consumer that subscribed before its
-# topic existed waits for its next metadata refresh (minutes): create them all up front.
+# Brokers with auto.create.topics.enable create topics on first use; creating them up front
+# keeps this runbook independent of that setting.
 "$PY" manage.py shell -c '
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
