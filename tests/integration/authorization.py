@@ -15,12 +15,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+import time_machine
 from django.apps import apps as django_apps
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from drf_spectacular.generators import EndpointEnumerator, SchemaGenerator
 from rest_framework.test import APIClient
 
@@ -37,21 +40,26 @@ from apps.search.services import search_article_sync, search_document_apply, sea
 from apps.tags.models import Tag
 from apps.tags.selectors import tag_search_document
 from apps.users import services as user_services
-from apps.users.models import User
+from apps.users.models import User, UserSession
 from apps.users.revocation import sessions_mark_revoked
 from apps.users.sessions import IssuedSession, session_logout, session_start
+from apps.users.tokens import access_lifetime, token_pair_issue
 from tests.articles.factories import MARKDOWN
 from tests.users.conftest import USER_AGENT
 from tests.users.factories import UserFactory
 
-# Who asks. "deactivated", "revoked" and "forged" send credentials that must not work.
-ROLES = ("anonymous", "other", "owner", "staff", "deactivated", "revoked", "forged")
-BAD_CREDENTIALS = ("deactivated", "revoked", "forged")
+# Who asks. The BAD_CREDENTIALS roles send credentials that must not work: a closed account's,
+# a logged-out session's, an expired access token, the owner's token from another browser (it
+# is bound to the User-Agent it was issued to) and one that does not verify.
+BAD_CREDENTIALS = ("deactivated", "revoked", "expired", "other_device", "forged")
+ROLES = ("anonymous", "other", "owner", "staff", *BAD_CREDENTIALS)
 # The code of a 401 when the row does not name one: what each role's credentials earn.
 UNAUTHENTICATED_CODES = {
     "anonymous": "not_authenticated",
     "deactivated": "user_inactive",
     "revoked": "session_revoked",
+    "expired": "token_expired",
+    "other_device": "token_user_agent_mismatch",
     "forged": "token_invalid",
 }
 # Every visibility an article can have; each /articles/{id}… operation is walked over all.
@@ -61,6 +69,7 @@ HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 VOLATILE_COLUMNS = {"users.UserSession": {"last_seen_at"}}
 SEARCH_WORD = "zymurgy"
 FOLDER_NAME = "Reading list"
+OTHER_AGENT = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) Safari/604.1"
 SIGNED_IN_ROLES = ("owner", "other", "staff", "deactivated", "revoked")
 TAG_NAME = "matrixtag"
 
@@ -108,7 +117,7 @@ Status = int | tuple[int, str]
 def rows(method: str, path: str, *, everyone: Status | None = None, **options: Any) -> list[Case]:
     """One entry of the table: ``role=status`` (or ``role=(status, code)``) for each role.
 
-    ``everyone`` gives the roles not named, ``bad`` the three bad-credential roles; every other
+    ``everyone`` gives the roles not named, ``bad`` the bad-credential roles; every other
     keyword is a :class:`Case` field shared by the entry's rows (``code`` only by its non-401
     rows: a 401's code is the role's unless the status is a tuple).
     """
@@ -228,6 +237,8 @@ def world_build() -> World:
     targets["revoked_session"] = {"id": str(sessions["revoked"].session.sid)}
     _sign_out(users, sessions)
     tokens = {role: str(sessions[role].access) for role in SIGNED_IN_ROLES}
+    tokens["other_device"] = tokens["owner"]
+    tokens["expired"] = _expired_access(sessions["owner"].session)
     return World(
         users=users,
         access=tokens | {"forged": "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoxfQ.forged"},
@@ -236,6 +247,18 @@ def world_build() -> World:
         ids={name: str(values["id"]) for name, values in targets.items()},
         logged_out=[str(sessions["revoked"].session.sid)],
     )
+
+
+def _expired_access(session: UserSession) -> str:
+    """An access token of a live session, issued one access lifetime and a minute ago."""
+    with time_machine.travel(timezone.now() - access_lifetime() - timedelta(minutes=1)):
+        pair = token_pair_issue(
+            user_id=session.user_id,
+            session_id=str(session.sid),
+            generation=session.refresh_generation,
+            user_agent=USER_AGENT,
+        )
+    return pair.access
 
 
 def _sign_out(users: dict[str, User], sessions: dict[str, IssuedSession]) -> None:
@@ -255,7 +278,7 @@ def world_redis_restore(world: World) -> None:
 
 
 def request(case: Case, world: World) -> Any:
-    client = APIClient(HTTP_USER_AGENT=USER_AGENT)
+    client = APIClient(HTTP_USER_AGENT=OTHER_AGENT if case.role == "other_device" else USER_AGENT)
     token = world.access.get(case.role)
     if token:
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")

@@ -8,7 +8,8 @@ answer must show and must hide; write rows that are allowed can name their effec
 The roles (``authorization.ROLES``): ``anonymous``; ``other``, a signed-in stranger; ``owner``,
 who wrote the objects; ``staff``, a superuser, who gets nothing extra from the API (moderation
 is in the admin); ``deactivated``, an account closed after signing in; ``revoked``, a logged-out
-session of the owner; ``forged``, a token that does not verify. The objects
+session of the owner; ``expired``, the owner's expired access token; ``other_device``, the
+owner's token sent from another browser; ``forged``, a token that does not verify. The objects
 (``authorization.world_build``, created once for the module): the owner's articles in every state
 (``draft``, ``published``, ``private``, ``taken_down``, ``deleted``), an article of the
 deactivated user, the users' profiles, the owner's own tag, sessions of the owner and of another
@@ -24,7 +25,7 @@ Adding an endpoint's rows is one entry per object in ``TABLE``::
     *rows("PUT", LIKE, on="published", anonymous=401, bad=401, everyone=204),
     *rows("PUT", LIKE, on="private", owner=204, anonymous=401, bad=401, everyone=404),
 
-``everyone`` gives the roles not named, ``bad`` the three bad-credential roles; a status may be
+``everyone`` gives the roles not named, ``bad`` the bad-credential roles; a status may be
 ``(status, "code")``; ``code=``, ``body=``, ``query=`` (a dict, or a function of the world),
 ``shows=``/``hides=`` (targets whose ids the list answer must or must not contain),
 ``hidden_keys=`` and ``effect=`` (a function of the world, true once the write happened) apply
