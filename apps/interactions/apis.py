@@ -33,7 +33,13 @@ from apps.interactions.serializers import (
     CollectionOutputSerializer,
     collection_represent,
 )
-from scholarnet.api.errors import InvalidCursor, NotAuthenticated, RateLimited, ValidationFailed
+from scholarnet.api.errors import (
+    InvalidCursor,
+    NotAuthenticated,
+    RateLimited,
+    ServiceUnavailable,
+    ValidationFailed,
+)
 from scholarnet.api.schema import error_responses
 from scholarnet.ratelimit.throttles import RedisRateThrottle
 
@@ -223,11 +229,14 @@ class CollectionViewSet(viewsets.ViewSet):
         operation_id="me_collections_items",
         summary="A folder's articles, newest entry first",
         description="Only articles that are public now (they come back when republished), with "
-        "counts and your flags. 404 `collection_not_found`; 400 `invalid_cursor`.",
+        "counts and your flags. 404 `collection_not_found`; 400 `invalid_cursor`; 503 "
+        "`service_unavailable` while Redis is down and the counters' fallback is saturated.",
         parameters=[COLLECTION_ID],
         responses={
             200: CollectionItemListOutputSerializer,
-            **error_responses(InvalidCursor, NotAuthenticated, CollectionNotFound),
+            **error_responses(
+                InvalidCursor, NotAuthenticated, CollectionNotFound, ServiceUnavailable
+            ),
         },
     )
     def items(self, request: Request, pk: str) -> Response:
