@@ -58,9 +58,11 @@ from scholarnet.events.topics import check_type, group_id_for, topic_for
 
 logger = logging.getLogger(__name__)
 
-events_emitted = Counter("events_emitted", "Fire-and-forget events buffered.", ["type"])
+events_emitted = Counter("scholarnet_events_emitted", "Fire-and-forget events buffered.", ["type"])
 events_emit_dropped = Counter(
-    "events_emit_dropped", "Fire-and-forget events dropped: transport unavailable.", ["type"]
+    "scholarnet_events_emit_dropped",
+    "Fire-and-forget events dropped: transport unavailable.",
+    ["type"],
 )
 
 _REDIS_FAILURES = (redis.RedisError, OSError)
