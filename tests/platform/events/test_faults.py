@@ -92,6 +92,41 @@ def consume_until_applied(handler, rows: list[OutboxEvent]) -> None:
     run_until(runner, lambda: wanted <= set(handler.applied_ids()), timeout=60)
 
 
+def wait_until_applied(handler, rows: list[OutboxEvent], *, timeout: float = 60) -> float:
+    """Seconds until a consumer running elsewhere applied every row's event."""
+    started = time.monotonic()
+    wanted = {row.event_id for row in rows}
+    while not wanted <= set(handler.applied_ids()):
+        assert time.monotonic() - started < timeout, "the consumer did not apply every event"
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+class ConsumerThread:
+    """``manage.py consume GROUP`` in a thread, running through the broker's restarts."""
+
+    def __init__(self, group: str) -> None:
+        self.runner = CountingRunner(group, batch_timeout_ms=200)
+        self.errors: list[BaseException] = []
+        self.thread = threading.Thread(target=self._run)
+
+    def _run(self) -> None:
+        try:
+            self.runner.run()
+        except BaseException as error:
+            self.errors.append(error)
+
+    def __enter__(self) -> ConsumerThread:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.runner.stop()
+        self.thread.join(timeout=60)
+        assert not self.thread.is_alive(), "the consumer thread hung"
+        assert not self.errors, self.errors
+
+
 class RelayThread:
     """``relay_forever`` in a thread, as ``relay_outbox --loop`` runs it."""
 
@@ -142,14 +177,14 @@ def test_articles_published_while_the_broker_restarts_twice_are_all_delivered_on
     handler = register_handler(topics=["article.published"], idempotent=True)
     published: list[OutboxEvent] = []
     article_ids = iter(range(1, 1000))
-    with relays():
+    with relays(), ConsumerThread(handler.group):
         # The long outage once, with the deployment's shape (relay processes); short ones else.
         first = OUTAGE_SECONDS if relays is RelayProcesses else SHORT_OUTAGE_SECONDS
         for cycle, outage in enumerate([first, SHORT_OUTAGE_SECONDS]):
             # Before the stop: the producer has a producer id and sequence numbers in use.
             before = [publish_article(next(article_ids)) for _ in range(2)]
             wait_until_sent(before, timeout=DELIVERY_DEADLINE_SECONDS)
-            consume_until_applied(handler, before)
+            wait_until_applied(handler, before)
 
             broker.stop(sig=signal.SIGTERM)
             stopped = time.monotonic()
@@ -172,7 +207,8 @@ def test_articles_published_while_the_broker_restarts_twice_are_all_delivered_on
                 for r in read_topic(topic_for("article.published"), count=len(during), settle=0.5)
             }
             assert {row.event_id for row in during} <= on_topic
-            consume_until_applied(handler, during)
+            consumed = wait_until_applied(handler, during)
+            record_property(f"cycle{cycle + 1}_consumed_seconds_after_sent", round(consumed, 2))
             published += before + during
 
     applied = handler.applied_ids()
