@@ -324,7 +324,9 @@ def article_list_items(
 
 
 def public_first_page_cache_key() -> str:
-    return "articles:public-first-page"
+    # Named for its form (JSON fragments, apps.articles.first_page): a process of the previous
+    # release, reading the old dict form, never meets this one during a rolling deploy.
+    return "articles:public-first-page:json"
 
 
 def article_public_first_page_get(*, page_size: int, user: Any) -> dict[str, Any]:
