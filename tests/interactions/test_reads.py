@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -341,3 +342,37 @@ def test_the_embedded_drain_task_applies_what_is_waiting(author):
 
     assert read_counts() == {article.pk: 1}
     assert ArticleReadMark.objects.get().day == date.today()
+
+
+# --- concurrency (a real database: SQLite has one writer) ----------------------------------
+
+
+@pytest.mark.real_db
+def test_consumers_applying_overlapping_batches_at_once_count_each_read_once(transactional_db):
+    from django.db import connections
+
+    marks = [read(1 + index % 7, f"a:reader-{index}") for index in range(300)]
+    # Four consumers, each with a batch overlapping the others' (a redelivery racing the first
+    # delivery, or two consumers after a rebalance), over the same articles.
+    batches = [marks[start : start + 150] for start in (0, 50, 100, 150)]
+    start = threading.Barrier(len(batches))
+    errors: list[BaseException] = []
+
+    def consume(batch: list[Event]) -> None:
+        try:
+            start.wait()
+            reads.reads_apply(batch)
+        except BaseException as error:  # reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=consume, args=(batch,)) for batch in batches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sum(read_counts().values()) == 300
+    assert ArticleReadMark.objects.count() == 300

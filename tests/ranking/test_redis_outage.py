@@ -17,6 +17,7 @@ from django.test import Client
 from django.utils import timezone
 
 from apps.ranking import selectors, services
+from apps.ranking.models import HotList
 from scholarnet.cache import TwoLevelCache
 from scholarnet.runtime.redis_server import ensure_embedded_redis, stop_owned_server
 from tests.ranking.conftest import HOT, live_article
@@ -46,6 +47,8 @@ def test_with_redis_stopped_the_stale_local_copy_is_served(private_cache, author
     client = Client(HTTP_USER_AGENT=USER_AGENT)
     assert [item["id"] for item in client.get(HOT).json()["results"]] == [best, second]
 
+    # Only the cache can answer now: the stored row is gone and Redis is stopped.
+    HotList.objects.all().delete()
     stop_owned_server(socket_path)
     with time_machine.travel(timezone.now() + timedelta(minutes=10)):  # the local copy expired
         response = client.get(HOT)
