@@ -427,6 +427,14 @@ TABLE: list[Case] = [
         shows=("published",),
         hides=HIDDEN,
     ),
+    *rows("GET", FOLDER_ITEMS, on="missing_article", code="collection_not_found", owner=404),
+    *rows(
+        "PATCH",
+        FOLDER,
+        on="missing_article",
+        body={"name": "x"},
+        owner=(404, "collection_not_found"),
+    ),
     # Ranked while every article was public; the hidden ones must drop out at once.
     *rows("GET", HOT, everyone=200, bad=401, shows=("published",), hides=HIDDEN),
     # --- follows ------------------------------------------------------------------------------
@@ -669,3 +677,14 @@ def test_every_row_names_a_real_operation(operations):
 
 def test_every_api_route_is_in_the_schema_or_exempt():
     assert api_routes_outside_schema() == set(EXEMPT_ROUTES)
+
+
+@pytest.mark.django_db
+def test_the_snapshot_sees_a_changed_row(signed_world):
+    before = database_snapshot()
+    Collection.objects.filter(pk=signed_world.pk("owner_folder")).update(name="Changed")
+
+    changes = snapshot_changes(before, database_snapshot())
+
+    assert list(changes) == ["interactions.Collection"]
+    assert [row[2] for row in changes["interactions.Collection"]["came"]] == ["Changed"]
