@@ -352,3 +352,50 @@ register(
         server_env={"RATELIMIT_LIKE": "1000000000/60s"},
     )
 )
+
+# --- hot list and read counts ------------------------------------------------------------
+
+RANKING_FILE = "ranking.json"
+
+
+def _hot_list(context: SetupContext) -> None:
+    """Compute the hot list over every generated article; keep the recompute's and the read
+    ingestion's own figures (time, peak memory, events/s, statements per batch) with the results.
+    """
+    _content_data(context)
+    if "ranking" in _prepared:
+        return
+    _prepared.add("ranking")
+    figures = {
+        "timestamp": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "rank_compute": context.manage("bench_rank", "--repeat", "3").strip().splitlines()[-1:],
+        "read_ingest": context.manage("bench_reads", "--events", "100000").strip().splitlines(),
+    }
+    for lines in (figures["rank_compute"], figures["read_ingest"]):
+        for line in lines:
+            print(f"bench: {line}")
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (RESULTS_DIR / RANKING_FILE).write_text(json.dumps(figures, indent=2) + "\n")
+
+
+register(
+    Scenario(
+        name="hot_list",
+        path="/api/v1/articles/hot",
+        description=f"The hot list's first page (20 of 100) over {BENCH_ARTICLES:,} articles, "
+        "anonymous: the cached ranking, one query keeping the ids still public, tags, authors "
+        "and counts in bulk. Setup also records rank_compute and read-ingestion figures.",
+        setup=_hot_list,
+    )
+)
+register(
+    Scenario(
+        name="article_detail_no_read_events",
+        path="/api/v1/articles/1",
+        description="The article_detail reads with read events switched off "
+        "(READS_EMIT_ENABLED=false): the difference to article_detail is what emitting costs.",
+        setup=_article_reads,
+        script=WORK_DIR / "article_detail.lua",
+        server_env={"READS_EMIT_ENABLED": "false"},
+    )
+)
