@@ -353,6 +353,7 @@ register(
     )
 )
 
+
 # --- hot list and read counts ------------------------------------------------------------
 
 RANKING_FILE = "ranking.json"
