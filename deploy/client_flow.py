@@ -11,6 +11,7 @@ admin's stylesheet is served. Standard library only; exits non-zero on the first
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import time
@@ -82,6 +83,17 @@ def sign_up(base: str, email: str) -> str:
     return expect_json(base, 200, "POST", "/api/v1/auth/login", body=account)["access"]
 
 
+def check_administrator(base: str) -> None:
+    """The administrator created by ``createsuperuser --noinput`` can sign in."""
+    email = os.environ.get("RUNBOOK_ADMIN_EMAIL")
+    password = os.environ.get("RUNBOOK_ADMIN_PASSWORD")
+    if email and password:
+        credentials = {"email": email, "password": password}
+        token = expect_json(base, 200, "POST", "/api/v1/auth/login", body=credentials)["access"]
+        if expect_json(base, 200, "GET", "/api/v1/users/me", token=token)["email"] != email:
+            sys.exit("the administrator's token names another account")
+
+
 def main(base: str) -> None:
     word = "runbook" + uuid.uuid4().hex[:10]
     token = sign_up(base, f"{word}@example.org")
@@ -96,9 +108,11 @@ def main(base: str) -> None:
     expect(base, 404, "GET", f"/api/v1/articles/{article_id}")
     dropped_after = wait_for_search(base, word, article_id, present=False)
     check_admin_styles(base)
+    check_administrator(base)
     print(
         f"client flow passed: article {article_id} found by search after {indexed_after:.1f} s, "
-        f"gone {dropped_after:.1f} s after withdrawal; admin styles served"
+        f"gone {dropped_after:.1f} s after withdrawal; admin styles served; the administrator "
+        "signs in"
     )
 
 

@@ -102,8 +102,10 @@ fi
 step "migrate, collectstatic, createsuperuser, topics"
 "$PY" manage.py migrate --noinput
 "$PY" manage.py collectstatic --noinput -v 0
-DJANGO_SUPERUSER_EMAIL=admin@example.org \
-  DJANGO_SUPERUSER_PASSWORD="$("$PY" -c 'import secrets; print(secrets.token_urlsafe(18))')" \
+export RUNBOOK_ADMIN_EMAIL=admin@example.org
+RUNBOOK_ADMIN_PASSWORD="$("$PY" -c 'import secrets; print(secrets.token_urlsafe(18))')"
+export RUNBOOK_ADMIN_PASSWORD
+DJANGO_SUPERUSER_EMAIL="$RUNBOOK_ADMIN_EMAIL" DJANGO_SUPERUSER_PASSWORD="$RUNBOOK_ADMIN_PASSWORD" \
   "$PY" manage.py createsuperuser --noinput
 # Brokers with auto.create.topics.enable create topics on first use; creating them up front
 # keeps this runbook independent of that setting.
