@@ -248,15 +248,16 @@ def test_refresh_flags_the_lock_lost_after_a_whole_ttl_without_redis(locks, redi
     holder.acquire()
 
     client.down = True
-
-    time.sleep(0.2)
-    assert holder.lost is False  # one failed renewal is not yet a lost lock
-    deadline = time.monotonic() + 2
-    while not holder.lost and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert holder.lost is True
-    assert holder.held is False
-    client.down = False
+    try:
+        time.sleep(0.2)
+        assert holder.lost is False  # one failed renewal is not yet a lost lock
+        deadline = time.monotonic() + 2
+        while not holder.lost and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert holder.lost is True
+        assert holder.held is False
+    finally:
+        client.down = False  # so the fixture can release it
 
 
 def test_the_lock_is_redis_pys_token_lock(locks, redis_client):
