@@ -6,6 +6,7 @@ against, and is stopped the way a terminal's Ctrl-C stops it.
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
 import re
@@ -15,6 +16,8 @@ import stat
 import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
 
 import jwt
 import pytest
@@ -225,3 +228,25 @@ def test_when_the_web_server_dies_everything_else_stops_too():
         assert not (var_dir / "redis.sock").exists()
     finally:
         stop_quietly(stack)
+
+
+def test_the_demo_moderator_signs_in_to_the_admin_over_plain_http(stack):
+    """Cookies are not Secure on 127.0.0.1, so the browser flow (CSRF, session) works."""
+    cookies = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(cookies))
+    opener.open(f"{stack.base}/admin/login/", timeout=10).read()
+    csrf = next(cookie.value for cookie in cookies if cookie.name == "csrftoken")
+    form = urllib.parse.urlencode(
+        {
+            "csrfmiddlewaretoken": csrf,
+            "username": "admin@scholarnet.local",
+            "password": stack.demo_password(),
+            "next": "/admin/",
+        }
+    ).encode()
+
+    with opener.open(f"{stack.base}/admin/login/", data=form, timeout=10) as response:
+        landed, page = response.url, response.read()
+
+    assert landed == f"{stack.base}/admin/"
+    assert b"Site administration" in page
