@@ -2,7 +2,7 @@
 
 The stat rows are the truth. A hash exists only for users whose counts were read in the last
 ``FOLLOWS_COUNTS_TTL`` seconds; a follow moves both users' hashes in one script call (one round
-trip: HINCRBY if EXISTS, never below zero), so a write never creates a partial hash a reader
+trip: HINCRBY if EXISTS), so a write never creates a partial hash a reader
 would trust, and a read that misses refills the hash from the rows. A page costs one pipeline of
 HGETALLs, plus one of HSETs for the misses. Redis being down never fails a follow: reads then
 fall back to the stat rows (a lost increment leaves a hash stale until it expires, or
@@ -24,14 +24,13 @@ logger = logging.getLogger(__name__)
 FIELDS = ("follower_count", "followee_count")
 _REDIS_FAILURES = (redis.RedisError, OSError)
 
-# KEYS[i]: a hash; ARGV[2i - 1]: its field, ARGV[2i]: the delta. Never below zero.
+# KEYS[i]: a hash; ARGV[2i - 1]: its field, ARGV[2i]: the delta. Not clamped at zero: two
+# commits' increments may reach Redis in either order (an unfollow's -1 before the follow's +1),
+# and clamping the transient -1 would leave the sum one too high for good. Readers clamp.
 _INCR_IF_EXISTS = """
 for i, key in ipairs(KEYS) do
   if redis.call('EXISTS', key) == 1 then
-    local field = ARGV[2 * i - 1]
-    if redis.call('HINCRBY', key, field, ARGV[2 * i]) < 0 then
-      redis.call('HSET', key, field, 0)
-    end
+    redis.call('HINCRBY', key, ARGV[2 * i - 1], ARGV[2 * i])
   end
 end
 return 0
@@ -111,7 +110,7 @@ def _hashes_read(user_ids: list[int]) -> dict[int, dict[str, int]]:
     found = {}
     for user_id, raw in zip(user_ids, pipe.execute(), strict=True):
         if raw:
-            found[user_id] = {field: int(raw.get(field.encode(), 0)) for field in FIELDS}
+            found[user_id] = {field: max(int(raw.get(field.encode(), 0)), 0) for field in FIELDS}
     return found
 
 

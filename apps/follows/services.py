@@ -66,18 +66,28 @@ def _counted(user_ids: list[int]) -> dict[int, dict[str, int]]:
 def _stat_rows_create(user_ids: list[int]) -> None:
     """Create the missing rows from a COUNT of the facts, committed at once (INSERT IGNORE).
 
-    No follow of these users can commit meanwhile: each needs the rows locked first. Creating
-    them inside the follow's transaction would leave a race's losers holding shared locks they
-    then wait to upgrade, which InnoDB resolves by killing one of them.
+    No follow of these users can commit between the COUNT and the insert: each needs the rows
+    locked first, so a concurrent creator's COUNT sees the same facts and its insert is ignored.
     """
     counts = _counted(user_ids)
+    # In primary-key order: INSERT IGNORE share-locks the rows it finds, and must take them in
+    # the order the follows' transactions lock them.
     FollowStat.objects.bulk_create(
-        [FollowStat(user_id=user_id, **values) for user_id, values in counts.items()],
+        [FollowStat(user_id=user_id, **counts[user_id]) for user_id in sorted(counts)],
         ignore_conflicts=True,
     )
 
 
 def _with_stat_rows(user_ids: list[int], work: Callable[[], T]) -> T:
+    """Run ``work`` in a transaction once both users have stat rows.
+
+    The rows are made to exist before the transaction: a locking read of a missing row takes
+    a gap lock, and two writers holding gap locks that both then insert the row deadlock.
+    ``work`` raises ``_StatRowMissing`` (before writing) if a row vanished meanwhile.
+    """
+    existing = set(FollowStat.objects.filter(pk__in=user_ids).values_list("pk", flat=True))
+    if len(existing) < len(set(user_ids)):
+        _stat_rows_create([user_id for user_id in user_ids if user_id not in existing])
     try:
         with transaction.atomic():
             return work()
@@ -136,14 +146,19 @@ def user_follow(*, follower: Any, followee_id: int) -> FollowState:
 def user_unfollow(*, follower: Any, followee_id: int) -> FollowState:
     """Stop following a user (a deactivated one too); unfollowing a stranger changes nothing."""
     _followee_checked(follower=follower, followee_id=followee_id, active_only=False)
-    with transaction.atomic():
-        stats = _stats_locked([follower.pk, followee_id])
-        followee_stat = stats.get(followee_id)
-        current = followee_stat.follower_count if followee_stat is not None else 0
+    ids = [follower.pk, followee_id]
+
+    def work() -> FollowState:
+        stats = _stats_locked(ids)
+        if len(stats) < 2:
+            raise _StatRowMissing()
+        current = stats[followee_id].follower_count
         deleted, _ = Follow.objects.filter(follower=follower, followee_id=followee_id).delete()
         if not deleted:
             return FollowState(following=False, follower_count=current)
         return _moved(follower_id=follower.pk, followee_id=followee_id, delta=-1, before=current)
+
+    return _with_stat_rows(ids, work)
 
 
 def _moved(*, follower_id: int, followee_id: int, delta: int, before: int) -> FollowState:
