@@ -151,6 +151,7 @@ class Command(BaseCommand):
             f"  Admin      {base}/admin/",
             f"  Health     {base}/healthz   {base}/readyz",
             f"  Metrics    {base}/metrics",
+            f"  Data       {settings.VAR_DIR} (database, search index, secrets.env)",
             "",
             *(f"  {line}" for line in login_lines),
             "",
