@@ -16,6 +16,8 @@ from apps.articles.models import PublishedArticle
 from scholarnet.api.errors import InvalidCursor
 from scholarnet.api.pagination import CursorPagination
 
+_BIGINT_MAX = 2**63 - 1
+
 
 class KeysetSource(Protocol):
     """A list that pages itself (see ``apps.articles.lists``): rows before a position."""
@@ -48,7 +50,10 @@ class ArticlePublicPagination(CursorPagination):
             return None
         if cursor.reverse or cursor.offset:  # never in a cursor of ours: the column is unique
             raise InvalidCursor()
-        return int(cursor.position)
+        position = int(cursor.position)
+        if not 0 < position <= _BIGINT_MAX:  # no publish_seq is outside this
+            raise InvalidCursor()
+        return position
 
     def get_next_link(self) -> str | None:
         if not hasattr(self, "_next_position"):

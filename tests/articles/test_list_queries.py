@@ -59,3 +59,20 @@ def test_a_reversed_or_offset_cursor_is_400_invalid_cursor(author, anonymous_cli
 
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_cursor"
+
+
+@pytest.mark.parametrize("position", [0, -5, 2**63])
+def test_a_cursor_outside_the_column_is_400_invalid_cursor(author, anonymous_client, position):
+    from rest_framework.pagination import Cursor
+
+    from apps.articles.pagination import ArticlePublicPagination
+
+    published_article(author=author)
+    forged = ArticlePublicPagination().encode_cursor(
+        Cursor(offset=0, reverse=False, position=position)
+    )
+
+    response = anonymous_client.get("/api/v1/articles", {"cursor": forged, "author": author.pk})
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_cursor"
