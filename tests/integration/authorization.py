@@ -101,13 +101,9 @@ class Case:
     @property
     def label(self) -> str:
         target = f" [{self.on}]" if self.on else ""
-        query = (
-            ""
-            if self.query is None
-            else f"?{urlencode(self.query)}"
-            if isinstance(self.query, dict)
-            else "?…"
-        )
+        query = ""
+        if self.query is not None:  # a function of the world has no text before the build
+            query = f"?{urlencode(self.query)}" if isinstance(self.query, dict) else "?…"
         return f"{self.method} {self.path}{query}{target} as {self.role} -> {self.status}"
 
 
@@ -131,7 +127,6 @@ def rows(method: str, path: str, *, everyone: Status | None = None, **options: A
             statuses[role] = status
     cases = []
     for role, status in statuses.items():
-        # The entry's code is for its other errors: a 401's is the role's (UNAUTHENTICATED_CODES).
         code = None
         if isinstance(status, tuple):
             status, code = status

@@ -667,6 +667,11 @@ def test_every_article_operation_is_walked_over_every_article_state(operations):
             assert not missing, f"{method} {path} has no rows for articles {sorted(missing)}"
 
 
+def test_every_refused_row_names_its_error_code():
+    silent = [case.label for case in TABLE if case.status >= 400 and case.expected_code is None]
+    assert not silent, f"error rows without a code: {silent}"
+
+
 def test_every_row_names_a_real_operation(operations):
     unknown = sorted(
         {f"{case.method} {case.path}" for case in TABLE}
