@@ -7,5 +7,8 @@ class SearchConfig(AppConfig):
     verbose_name = "Search"
 
     def ready(self) -> None:
-        # Registers the configuration checks (backend name, Elasticsearch URL).
-        from apps.search import checks  # noqa: F401
+        # checks: the configuration checks (backend name, Elasticsearch URL). es_documents: the
+        # Elasticsearch documents, registered with django-elasticsearch-dsl so its search_index
+        # command manages the indexes the backend writes (it autodiscovers only modules named
+        # documents.py, and apps.search.documents is the search contract).
+        from apps.search import checks, es_documents  # noqa: F401

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
 from elastic_transport import ConnectionError as TransportConnectionError
@@ -303,6 +304,9 @@ def test_the_indexes_are_django_elasticsearch_dsl_documents_without_autosync():
     models = {doc_type: document.django.model for doc_type, document in SEARCH_DOCUMENTS.items()}
     assert models == {"article": PublishedArticle, "user": get_user_model(), "tag": Tag}
     assert set(SEARCH_DOCUMENTS.values()) <= set(registry.get_documents())
+    prefix = settings.SEARCH_ES_INDEX_PREFIX  # what manage.py search_index --create makes
+    expected = {f"{prefix}article", f"{prefix}user", f"{prefix}tag"}
+    assert expected <= {str(index) for index in registry.get_indices()}
     assert DEDConfig.autosync_enabled() is False
     # No model signal is connected: indexing is the search consumer's, driven by events.
     processor = django_apps.get_app_config("django_elasticsearch_dsl").signal_processor
