@@ -34,9 +34,7 @@ def article_list(api_view: Callable[..., Any]) -> Callable[..., Any]:
     def view(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if settings.ARTICLE_PUBLIC_FIRST_PAGE_CACHE_ENABLED and _anonymous_json_get(request):
             try:
-                body = article_public_first_page_json(
-                    page_size=ArticlePublicPagination.page_size
-                )
+                body = article_public_first_page_json(page_size=ArticlePublicPagination.page_size)
             except ApplicationError as error:  # the cache's 503 when the database is saturated
                 return application_error_response(error)
             return HttpResponse(body, content_type="application/json", headers=LIST_HEADERS)
