@@ -17,6 +17,7 @@ api_v1_patterns: list = [
     path("", include("apps.users.urls")),
     path("", include("apps.follows.urls")),
     path("", include("apps.feed.urls")),
+    path("", include("apps.comments.urls")),
 ]
 
 urlpatterns = [

@@ -61,6 +61,7 @@ LOCAL_APPS = [
     "apps.ranking",
     "apps.follows",
     "apps.feed",
+    "apps.comments",
     "bench",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + KERNEL_APPS + LOCAL_APPS
@@ -589,10 +590,18 @@ FEED_PUSH_MAX_FOLLOWERS = env.int("FEED_PUSH_MAX_FOLLOWERS", default=5000)
 FEED_ACTIVE_DAYS = env.int("FEED_ACTIVE_DAYS", default=7)
 FEED_INBOX_SIZE = env.int("FEED_INBOX_SIZE", default=500)
 FEED_FANOUT_BATCH_SIZE = env.int("FEED_FANOUT_BATCH_SIZE", default=1000)
-# Articles of each pulled source (big author, followed tag) merged into a page, newest first.
-FEED_PULL_PER_SOURCE = env.int("FEED_PULL_PER_SOURCE", default=100)
-# How long an inbox lives in Redis after its last write or rebuild, in seconds.
-FEED_INBOX_TTL = env.int("FEED_INBOX_TTL", default=14 * 86400)
+# A reader who follows nobody gets the newest public articles, and this many hot ones on top.
+FEED_DEFAULT_HOT_SIZE = env.int("FEED_DEFAULT_HOT_SIZE", default=5)
+
+# --- Comments (apps.comments) ------------------------------------------------------------------
+
+# The newest replies shown under each root comment of a page.
+COMMENTS_REPLIES_PREVIEW = env.int("COMMENTS_REPLIES_PREVIEW", default=3)
+# The degrade switch: pages of root comments without their replies. It also turns itself on for
+# COMMENTS_DEGRADE_SECONDS when a page's roots query took longer than COMMENTS_SLOW_QUERY_SECONDS.
+COMMENTS_DEGRADED = env.bool("COMMENTS_DEGRADED", default=False)
+COMMENTS_SLOW_QUERY_SECONDS = env.float("COMMENTS_SLOW_QUERY_SECONDS", default=0.25)
+COMMENTS_DEGRADE_SECONDS = env.float("COMMENTS_DEGRADE_SECONDS", default=30.0)
 
 # --- Hot list (apps.ranking) --------------------------------------------------------------------
 

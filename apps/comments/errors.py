@@ -1,0 +1,21 @@
+"""Errors of comments, each with the stable ``code`` clients switch on."""
+
+from __future__ import annotations
+
+from scholarnet.api.errors import NotFound, PermissionDenied, ValidationFailed
+
+
+class CommentNotFound(NotFound):
+    code = "comment_not_found"
+    default_detail = "Comment not found."
+
+
+class InvalidParent(ValidationFailed):
+    # A parent on another article, or one deleted since the reader loaded the page.
+    code = "invalid_parent"
+    default_detail = "The parent comment does not exist on this article."
+
+
+class CommentDeleteDenied(PermissionDenied):
+    code = "comment_delete_denied"
+    default_detail = "Only the comment's author, the article's author or a moderator may delete it."

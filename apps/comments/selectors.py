@@ -1,0 +1,112 @@
+"""Reads of comments: a page of roots with their newest replies, and a thread's replies.
+
+A page of roots costs two queries whatever its size: the roots (a keyset range on
+``(article_id, root, -id)``) and, in one query for the whole page, each root's
+``COMMENTS_REPLIES_PREVIEW`` newest replies (a window function over the ``(root, id)`` index).
+
+The degrade switch skips the second query: set ``COMMENTS_DEGRADED`` (the setting), or it turns
+itself on for ``COMMENTS_DEGRADE_SECONDS`` when a roots query took longer than
+``COMMENTS_SLOW_QUERY_SECONDS`` (the database is struggling; replies are the part readers miss
+least). The response says so with ``replies_included: false``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from typing import Any
+
+from django.conf import settings
+from django.db.models import F, QuerySet, Window
+from django.db.models.functions import RowNumber
+
+from apps.articles.errors import ArticleNotFound
+from apps.articles.public import article_public_authors
+from apps.comments.errors import CommentNotFound
+from apps.comments.models import Comment
+
+_FIELDS = ("id", "article_id", "root_id", "parent_id", "content_html", "reply_count", "created_at")
+_AUTHOR_FIELDS = ("author__id", "author__nickname")
+
+
+class _SlowDatabase:
+    """Process-local memory of a slow roots query: replies are skipped until it expires."""
+
+    def __init__(self) -> None:
+        self._until = 0.0
+        self._lock = threading.Lock()
+
+    def degraded(self) -> bool:
+        return bool(settings.COMMENTS_DEGRADED) or time.monotonic() < self._until
+
+    def observe(self, seconds: float) -> None:
+        if seconds > float(settings.COMMENTS_SLOW_QUERY_SECONDS):
+            with self._lock:
+                self._until = time.monotonic() + float(settings.COMMENTS_DEGRADE_SECONDS)
+
+    def reset(self) -> None:
+        self._until = 0.0
+
+
+slow_database = _SlowDatabase()
+
+
+def _rows(queryset: QuerySet[Comment]) -> QuerySet[Comment]:
+    return queryset.select_related("author").only(*_FIELDS, *_AUTHOR_FIELDS)
+
+
+def article_comments_visible(*, article_id: int) -> None:
+    """Comments are shown (and written) only on public articles: anything else is 404."""
+    if not article_public_authors(article_ids=[article_id]):
+        raise ArticleNotFound()
+
+
+def comment_root_list(*, article_id: int) -> QuerySet[Comment]:
+    """The article's root comments; the paginator orders them newest first (``-id``)."""
+    return _rows(Comment.objects.filter(article_id=article_id, root__isnull=True))
+
+
+def comment_reply_list(*, comment_id: int) -> QuerySet[Comment]:
+    """A root comment's replies (oldest first), on a public article; else ``CommentNotFound``."""
+    root = Comment.objects.filter(pk=comment_id, root__isnull=True).only("article_id").first()
+    if root is None or not article_public_authors(article_ids=[root.article_id]):
+        raise CommentNotFound()
+    return _rows(Comment.objects.filter(root_id=comment_id))
+
+
+def comment_replies_preview(*, root_ids: list[int]) -> dict[int, list[Comment]]:
+    """Each root's newest replies (newest first), one query for all of ``root_ids``."""
+    if not root_ids:
+        return {}
+    ranked = Comment.objects.filter(root_id__in=root_ids).annotate(
+        rank=Window(RowNumber(), partition_by=[F("root_id")], order_by=F("id").desc())
+    )
+    replies: dict[int, list[Comment]] = defaultdict(list)
+    limit = int(settings.COMMENTS_REPLIES_PREVIEW)
+    for reply in _rows(ranked.filter(rank__lte=limit)).order_by("root_id", "-id"):
+        replies[reply.root_id].append(reply)  # type: ignore[index]
+    return replies
+
+
+def comment_represent(comment: Comment) -> dict[str, Any]:
+    return {
+        "id": comment.pk,
+        "article_id": comment.article_id,
+        "root_id": comment.root_id,
+        "parent_id": comment.parent_id,
+        "author": {"id": comment.author.pk, "nickname": comment.author.nickname},
+        "content_html": comment.content_html,
+        "reply_count": comment.reply_count,
+        "created_at": comment.created_at,
+    }
+
+
+def comment_page_represent(roots: list[Comment], *, with_replies: bool) -> list[dict[str, Any]]:
+    replies = comment_replies_preview(root_ids=[r.pk for r in roots]) if with_replies else {}
+    return [
+        {**comment_represent(root), "replies": [comment_represent(r) for r in replies[root.pk]]}
+        if with_replies
+        else {**comment_represent(root), "replies": []}
+        for root in roots
+    ]

@@ -1,0 +1,23 @@
+"""v1 paths of comments."""
+
+from django.urls import re_path
+
+from apps.comments.apis import ArticleCommentViewSet, CommentViewSet
+
+ID = "(?P<pk>[0-9]{1,18})"  # fits a BIGINT: longer ids cannot exist
+
+urlpatterns = [
+    re_path(
+        rf"^articles/{ID}/comments$",
+        ArticleCommentViewSet.as_view({"get": "list", "post": "create"}),
+        name="articles-comments",
+    ),
+    re_path(
+        rf"^comments/{ID}/replies$",
+        CommentViewSet.as_view({"get": "replies"}),
+        name="comments-replies",
+    ),
+    re_path(
+        rf"^comments/{ID}$", CommentViewSet.as_view({"delete": "destroy"}), name="comments-detail"
+    ),
+]
