@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import DisallowedHost
+from django.core.exceptions import DisallowedHost, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 
 from scholarnet.api.errors import InvalidHost, error_payload
+from scholarnet.api.exception_handler import application_error_for
 from scholarnet.api.views import application_error_response
 
 API_PREFIX = "/api/"
@@ -47,7 +48,12 @@ class ApiErrorEnvelopeMiddleware:
             request.get_host()
         except DisallowedHost:
             return application_error_response(InvalidHost())
-        response = self.get_response(request)
+        try:
+            response = self.get_response(request)
+        except SuspiciousOperation as error:
+            # With DEBUG on, Django's error page reads the query string again to show it, so
+            # too many parameters escape every handler below; answer them here.
+            return application_error_response(application_error_for(error))
         if response.status_code < 400 or _is_json(response):
             return response
         return _enveloped(response)

@@ -199,9 +199,20 @@ def test_method_not_allowed_by_a_plain_api_view_is_json_with_allow_header(quiet_
 def test_suspicious_request_in_a_plain_api_view_is_json_with_debug_on(quiet_client, settings):
     settings.DEBUG = True
 
-    response = quiet_client.get("/api/t/plain-suspicious", {"kind": "fields"})
+    response = quiet_client.get("/api/t/plain-suspicious", {"kind": "other"})
 
     assert_json_error(response, 400, "bad_request")
+
+
+@pytest.mark.urls("tests.platform.api.urls_for_tests")
+def test_too_many_parameters_for_a_plain_api_view_keep_their_code_whatever_debug(
+    quiet_client, debug
+):
+    query = "kind=fields&" + "&".join(f"p{index}=1" for index in range(1001))
+
+    response = quiet_client.get(f"/api/t/plain-suspicious?{query}")
+
+    assert assert_json_error(response, 400, "too_many_fields")["extra"] == {}
 
 
 @pytest.mark.django_db
