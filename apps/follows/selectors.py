@@ -7,6 +7,7 @@ viewer's flags from the facts, one round trip / query each for a whole page.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -49,14 +50,24 @@ def followed_user_ids(*, user_id: int) -> list[int]:
     return list(Follow.objects.filter(follower_id=user_id).values_list("followee_id", flat=True))
 
 
-def follower_ids_page(*, user_id: int, after_id: int, limit: int) -> list[tuple[int, int]]:
-    """``(follow id, follower id)`` of ``user_id``'s followers with ids above ``after_id``."""
-    rows = Follow.objects.filter(followee_id=user_id, id__gt=after_id).order_by("id")
-    return list(rows.values_list("id", "follower_id")[:limit])
+def follower_ids_page(
+    *, user_id: int, after_id: int, limit: int, signed_in_since: datetime | None = None
+) -> list[tuple[int, int]]:
+    """``(follow id, follower id)`` of ``user_id``'s followers with follow ids above
+    ``after_id``, in follow-id order; only those signed in since ``signed_in_since`` if given."""
+    rows = Follow.objects.filter(followee_id=user_id, id__gt=after_id)
+    if signed_in_since is not None:
+        rows = rows.filter(follower__last_login__gte=signed_in_since)
+    return list(rows.order_by("id").values_list("id", "follower_id")[:limit])
 
 
-def followed_tag_keys(*, user_id: int) -> list[str]:
-    return list(TagFollow.objects.filter(user_id=user_id).values_list("name_key", flat=True))
+def followed_tag_names(*, user_id: int) -> list[str]:
+    """The display names of the tags ``user_id`` follows (for the feed's pull), one query."""
+    return list(TagFollow.objects.filter(user_id=user_id).values_list("name", flat=True))
+
+
+def follow_exists(*, follower_id: int, followee_id: int) -> bool:
+    return Follow.objects.filter(follower_id=follower_id, followee_id=followee_id).exists()
 
 
 # --- the lists -----------------------------------------------------------------------------------
