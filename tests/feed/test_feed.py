@@ -155,3 +155,37 @@ def test_feed_rebuild_restores_a_lost_inbox(author, reader):
     call_command("feed_rebuild", "--user", str(reader.pk), "--no-progress")
 
     assert inbox(reader) == [article.pk]
+
+
+def test_fanout_writes_in_batches_to_active_followers_with_a_built_inbox_only(settings, author):
+    from apps.feed.inbox import inbox_store
+    from apps.feed.services import feed_fanout
+
+    settings.FEED_FANOUT_BATCH_SIZE = 2
+    now = timezone.now()
+    active = [UserFactory(last_login=now) for _ in range(5)]
+    dormant = UserFactory(last_login=now - timezone.timedelta(days=8))
+    unbuilt = UserFactory(last_login=now)
+    for user in (*active, dormant, unbuilt):
+        follows.user_follow(follower=user, followee_id=author.pk)
+    for user in (*active, dormant):
+        inbox_store(user_id=user.pk, entries=[], expires_at=now + timezone.timedelta(days=1))
+    settings.EVENTS_RELAY_NUDGE = False
+    article = published_article(author=author)
+
+    asked = feed_fanout(article_id=article.pk)
+
+    assert asked == 6  # the five active ones and the active one without an inbox
+    assert [inbox(user) for user in active] == [[article.pk]] * 5
+    assert inbox(dormant) == []
+    assert inbox(unbuilt) == []  # no partial inbox: it is rebuilt whole on the next read
+
+
+def test_an_inbox_keeps_only_the_newest_items(settings, author, reader, reader_client):
+    settings.FEED_INBOX_SIZE = 3
+    follows.user_follow(follower=reader, followee_id=author.pk)
+    feed_ids(reader_client)
+    written = [published_article(author=author) for _ in range(5)]
+    relay()
+
+    assert inbox(reader) == [article.pk for article in reversed(written)][:3]
