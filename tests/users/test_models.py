@@ -43,12 +43,18 @@ def test_superuser_has_staff_rights():
 
 
 @pytest.mark.django_db
-def test_demo_data_is_idempotent(capsys):
+def test_demo_data_is_idempotent_and_never_uses_a_published_password(capsys):
     call_command("demo_data")
+    first = capsys.readouterr().out
+    password = first.split("Demo login: admin@scholarnet.local / ")[1].split()[0]
     call_command("demo_data")
+    second = capsys.readouterr().out
 
     admin = User.objects.get()
     assert admin.email == "admin@scholarnet.local"
-    assert admin.is_staff is True
-    assert admin.check_password("scholarnet-demo")
-    assert "Demo login (kept): admin@scholarnet.local" in capsys.readouterr().out
+    assert (admin.is_staff, admin.is_superuser) == (True, True)
+    assert admin.check_password(password)
+    assert not admin.check_password("scholarnet-demo")
+    assert len(password) >= 20
+    assert password not in second
+    assert "Demo login: admin@scholarnet.local (password shown at the first start)" in second
