@@ -29,6 +29,8 @@ from rest_framework.test import APIClient
 
 from apps.articles import services as article_services
 from apps.articles.models import Article
+from apps.comments.services import comment_create
+from apps.follows.services import user_follow
 from apps.interactions.services import (
     article_collect,
     article_like,
@@ -192,6 +194,27 @@ def _hide(article: Article, state: str, *, moderator: User) -> None:
         article_services.article_delete(article_id=article.pk, author=author)
 
 
+def _comments(
+    users: dict[str, User], articles: dict[str, Article], targets: dict[str, dict[str, Any]]
+) -> None:
+    """Comments while every article is public: one later hidden with its article."""
+
+    def comment(role: str, article: str, parent: str | None = None) -> dict[str, Any]:
+        parent_id = targets[parent]["id"] if parent else None
+        created = comment_create(
+            user=users[role],
+            article_id=articles[article].pk,
+            content="A remark.",
+            parent_id=parent_id,
+        )
+        return {"id": created.pk}
+
+    targets["comment"] = comment("other", "published")
+    targets["reply"] = comment("owner", "published", parent="comment")
+    targets["staff_comment"] = comment("staff", "deactivated_article")
+    targets["hidden_comment"] = comment("other", "private")
+
+
 def _articles(users: dict[str, User], targets: dict[str, dict[str, Any]]) -> None:
     owner = users["owner"]
     articles = {state: _published(owner, state) for state in ARTICLE_STATES}
@@ -205,6 +228,8 @@ def _articles(users: dict[str, User], targets: dict[str, dict[str, Any]]) -> Non
         if name not in ("draft", "deactivated_article"):
             article_collect(user=owner, article_id=article.pk, collection_id=folder.pk)
     article_like(user=users["other"], article_id=articles["published"].pk)
+    _comments(users, articles, targets)
+    user_follow(follower=users["other"], followee_id=owner.pk)
     ranking_compute()
     for state in ("private", "taken_down", "deleted"):
         _hide(articles[state], state, moderator=users["staff"])
@@ -287,8 +312,9 @@ def request(case: Case, world: World) -> Any:
 
 
 def answer_ids(body: Any) -> set[str]:
-    """The ids in a list answer; an entry that wraps an article (a folder's) counts as it."""
-    items = body["results"] if isinstance(body, dict) else body
+    """The ids in a list answer (its results, and the feed's hot block); an entry that wraps an
+    article (a folder's) counts as the article."""
+    items = [*body["results"], *(body.get("hot") or [])] if isinstance(body, dict) else body
     return {str(item["article"]["id"] if "article" in item else item["id"]) for item in items}
 
 

@@ -35,6 +35,7 @@ mark is strict, so fixing the defect fails the row until the mark goes.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterator
 from typing import Any
 
@@ -43,6 +44,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from apps.articles.models import Article, ArticleStatus
+from apps.comments.models import Comment
 from apps.follows.models import Follow, TagFollow
 from apps.interactions.models import ArticleLike, Collection, CollectionItem
 from apps.users.models import User, UserSession
@@ -141,7 +143,8 @@ def _collected(world: World) -> bool:
 
 
 def _follows_owner(world: World) -> bool:
-    return Follow.objects.filter(followee=world.users["owner"]).count() == 1
+    # The requester's own follow: "other" follows the owner in the world already.
+    return Follow.objects.filter(follower=world.user(), followee=world.users["owner"]).exists()
 
 
 def _follows_tag(world: World) -> bool:
@@ -565,6 +568,81 @@ TABLE: list[Case] = [
         everyone=(404, "wechat_login_disabled"),
     ),
 ]
+
+
+COMMENTS = "/api/v1/articles/{id}/comments"
+REPLIES = "/api/v1/comments/{id}/replies"
+COMMENT = "/api/v1/comments/{id}"
+
+
+def _comment_gone(world: World) -> bool:
+    return not Comment.objects.filter(pk=world.pk("comment")).exists()
+
+
+def _comment_posted(world: World) -> bool:
+    return Comment.objects.filter(author=world.user(), content="Posted.").exists()
+
+
+# Staff are the comments' moderators: the one place the API gives them more.
+COMMENT_ROWS: list[Case] = [
+    *rows("GET", COMMENTS, on="published", everyone=200, bad=401, shows=("comment",)),
+    *[
+        case
+        for state in HIDDEN
+        for case in rows("GET", COMMENTS, on=state, code=NOT_FOUND, everyone=404, bad=401)
+    ],
+    *rows(
+        "POST",
+        COMMENTS,
+        on="published",
+        body={"content": "Posted."},
+        **SIGNED_IN,
+        everyone=201,
+        effect=_comment_posted,
+    ),
+    *_not_public_rows("POST", COMMENTS, body={"content": "Posted."}),
+    *rows("POST", COMMENTS, on="published", body={"content": ""}, owner=(400, "invalid")),
+    *rows(
+        "POST",
+        COMMENTS,
+        on="published",
+        body=lambda w: {"content": "Posted.", "parent_id": w.pk("staff_comment")},
+        other=(400, "invalid_parent"),
+    ),
+    *rows("GET", REPLIES, on="comment", everyone=200, bad=401, shows=("reply",)),
+    *rows("GET", REPLIES, on="reply", code="comment_not_found", everyone=404, bad=401),
+    *rows("GET", REPLIES, on="hidden_comment", code="comment_not_found", everyone=404, bad=401),
+    *rows("DELETE", COMMENT, on="comment", **SIGNED_IN, everyone=204, effect=_comment_gone),
+    *rows(
+        "DELETE",
+        COMMENT,
+        on="staff_comment",
+        code="comment_delete_denied",
+        **SIGNED_IN,
+        everyone=403,
+        staff=204,
+    ),
+    *rows(
+        "DELETE",
+        COMMENT,
+        on="hidden_comment",
+        code="comment_not_found",
+        **SIGNED_IN,
+        everyone=404,
+        staff=204,
+    ),
+    *rows(
+        "DELETE", COMMENT, on="missing_article", code="comment_not_found", **SIGNED_IN, everyone=404
+    ),
+]
+TABLE += COMMENT_ROWS
+
+FEED = "/api/v1/feed"
+# "other" follows the owner; the owner and staff follow nobody and get the default feed (the
+# newest public articles and the hot list, ranked while the hidden articles were public).
+FEED_ROWS = rows("GET", FEED, **SIGNED_IN, everyone=200, shows=("published",), hides=HIDDEN)
+if importlib.util.find_spec("apps.feed.apis") is not None:  # the feed API is optional here
+    TABLE += FEED_ROWS
 
 
 def _params() -> list[object]:
