@@ -24,6 +24,7 @@ from typing import Any
 
 from drf_spectacular.drainage import warn
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import force_instance, is_list_serializer, is_serializer
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import serializers
@@ -173,6 +174,14 @@ class AutoSchema(SpectacularAutoSchema):
             self._merge(responses, status, status_codes)
         operation["responses"] = dict(sorted(responses.items(), key=lambda item: item[0]))
         return operation
+
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        # A list action that answers a page serializer ({"results", "next", ...}) answers one
+        # object; drf-spectacular would document an array of pages.
+        is_object = is_serializer(serializer) and not is_list_serializer(serializer)
+        if is_object and {"results", "next"} <= set(force_instance(serializer).fields):
+            return False
+        return bool(super()._is_list_view(serializer))
 
     def _kernel_errors(self, *, has_body: bool) -> list[ErrorSpec]:
         # Answered before any view code runs: the envelope middleware, the global rate limit

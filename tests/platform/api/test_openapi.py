@@ -188,3 +188,11 @@ def test_cursor_paginated_list_is_documented_as_results_and_next(test_views_sche
     assert page_schema["properties"]["results"]["items"] == {
         "$ref": "#/components/schemas/GroupOutput"
     }
+
+
+def test_a_list_answering_a_page_serializer_is_documented_as_one_page(test_views_schema):
+    get = test_views_schema["paths"]["/t/group-pages"]["get"]
+
+    assert get["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/GroupPageOutput"
+    }

@@ -29,6 +29,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
+from rest_framework.viewsets import ViewSet
 
 from scholarnet.api.errors import ApplicationError, RateLimited, ValidationFailed
 from scholarnet.api.pagination import CursorPagination
@@ -185,6 +186,19 @@ class GroupOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "name"]
 
 
+class GroupPageOutputSerializer(serializers.Serializer):
+    results = GroupOutputSerializer(many=True)
+    next = serializers.CharField(allow_null=True)
+
+
+class GroupPageViewSet(ViewSet):
+    """A list action that builds its page itself and documents it with a page serializer."""
+
+    @extend_schema(responses={200: GroupPageOutputSerializer})
+    def list(self, request: Request) -> Response:
+        return Response({"results": [], "next": None})
+
+
 class GroupListView(ListAPIView):
     queryset = Group.objects.all()
     serializer_class = GroupOutputSerializer
@@ -204,6 +218,7 @@ urlpatterns = [
     path("t/missing", MissingView.as_view()),
     path("t/django-errors", DjangoErrorsView.as_view()),
     path("t/groups", GroupListView.as_view()),
+    path("t/group-pages", GroupPageViewSet.as_view({"get": "list"})),
     path("t/suspicious", SuspiciousView.as_view()),
     path("t/plain-suspicious", plain_suspicious),
     path("t/nested", NestedView.as_view()),
