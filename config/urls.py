@@ -18,6 +18,7 @@ api_v1_patterns: list = [
     path("", include("apps.follows.urls")),
     path("", include("apps.feed.urls")),
     path("", include("apps.comments.urls")),
+    path("", include("apps.notifications.urls")),
 ]
 
 urlpatterns = [

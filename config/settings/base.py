@@ -62,6 +62,7 @@ LOCAL_APPS = [
     "apps.follows",
     "apps.feed",
     "apps.comments",
+    "apps.notifications",
     "bench",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + KERNEL_APPS + LOCAL_APPS
@@ -602,6 +603,11 @@ COMMENTS_REPLIES_PREVIEW = env.int("COMMENTS_REPLIES_PREVIEW", default=3)
 COMMENTS_DEGRADED = env.bool("COMMENTS_DEGRADED", default=False)
 COMMENTS_SLOW_QUERY_SECONDS = env.float("COMMENTS_SLOW_QUERY_SECONDS", default=0.25)
 COMMENTS_DEGRADE_SECONDS = env.float("COMMENTS_DEGRADE_SECONDS", default=30.0)
+
+# --- Notifications (apps.notifications) --------------------------------------------------------
+
+# Unread counts per kind in the Redis hash notifications:unread:<user>, in seconds.
+NOTIFICATIONS_UNREAD_TTL = env.int("NOTIFICATIONS_UNREAD_TTL", default=600)
 
 # --- Hot list (apps.ranking) --------------------------------------------------------------------
 

@@ -637,6 +637,18 @@ COMMENT_ROWS: list[Case] = [
 ]
 TABLE += COMMENT_ROWS
 
+NOTIFICATIONS = "/api/v1/notifications"
+NOTIFICATIONS_UNREAD = "/api/v1/notifications/unread-count"
+NOTIFICATIONS_READ = "/api/v1/notifications/read"
+# Every list and count is the requester's own; read marks ignore ids that are not theirs.
+TABLE += [
+    *rows("GET", NOTIFICATIONS, **SIGNED_IN, everyone=200),
+    *rows("GET", NOTIFICATIONS, query={"kind": "nope"}, **SIGNED_IN, everyone=(400, "invalid")),
+    *rows("GET", NOTIFICATIONS_UNREAD, **SIGNED_IN, everyone=200),
+    *rows("POST", NOTIFICATIONS_READ, body={"all": True}, **SIGNED_IN, everyone=200),
+    *rows("POST", NOTIFICATIONS_READ, body={}, **SIGNED_IN, everyone=(400, "invalid")),
+]
+
 FEED = "/api/v1/feed"
 # "other" follows the owner; the owner and staff follow nobody and get the default feed (the
 # newest public articles and the hot list, ranked while the hidden articles were public).

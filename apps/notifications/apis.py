@@ -1,0 +1,75 @@
+"""The notifications API (v1): thin actions over services and selectors."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.notifications import selectors, services
+from apps.notifications.pagination import NotificationPagination
+from apps.notifications.serializers import (
+    NotificationListOutputSerializer,
+    NotificationListQuerySerializer,
+    NotificationReadInputSerializer,
+    NotificationReadOutputSerializer,
+    NotificationUnreadCountOutputSerializer,
+)
+from scholarnet.api.errors import InvalidCursor, NotAuthenticated, ValidationFailed
+from scholarnet.api.schema import error_responses
+
+
+@extend_schema(tags=["notifications"])
+class NotificationViewSet(viewsets.ViewSet):
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(
+        operation_id="notifications_list",
+        summary="My notifications, latest activity first",
+        description="Likes, collects and follows of one target are aggregated while unread. "
+        "400 `invalid` (a bad kind), 400 `invalid_cursor`.",
+        parameters=[NotificationListQuerySerializer],
+        responses={
+            200: NotificationListOutputSerializer,
+            **error_responses(ValidationFailed, InvalidCursor, NotAuthenticated),
+        },
+    )
+    def list(self, request: Request) -> Response:
+        query = NotificationListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        paginator = NotificationPagination()
+        rows = paginator.paginate_queryset(
+            selectors.notification_list(user=request.user, **query.validated_data),
+            request,
+            view=self,
+        )
+        return paginator.get_paginated_response(selectors.notifications_represent(rows or []))
+
+    @extend_schema(
+        operation_id="notifications_unread_count",
+        summary="My unread notifications per kind (served from Redis; cheap to poll)",
+        responses={
+            200: NotificationUnreadCountOutputSerializer,
+            **error_responses(NotAuthenticated),
+        },
+    )
+    def unread_count(self, request: Request) -> Response:
+        return Response(selectors.notification_unread_counts(user=request.user))
+
+    @extend_schema(
+        operation_id="notifications_read",
+        summary="Mark notifications read: {ids} or {all: true}",
+        description="Ids that are not yours are ignored. 400 `invalid`.",
+        request=NotificationReadInputSerializer,
+        responses={
+            200: NotificationReadOutputSerializer,
+            **error_responses(ValidationFailed, NotAuthenticated),
+        },
+    )
+    def read(self, request: Request) -> Response:
+        serializer = NotificationReadInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ids = None if serializer.validated_data["all"] else serializer.validated_data["ids"]
+        return Response({"updated": services.notifications_read(user=request.user, ids=ids)})
