@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.notifications import selectors, services
+from apps.notifications import digest, selectors, services
 from apps.notifications.pagination import NotificationPagination
 from apps.notifications.serializers import (
     NotificationListOutputSerializer,
@@ -16,6 +16,8 @@ from apps.notifications.serializers import (
     NotificationReadInputSerializer,
     NotificationReadOutputSerializer,
     NotificationUnreadCountOutputSerializer,
+    UnsubscribeOutputSerializer,
+    UnsubscribeQuerySerializer,
 )
 from scholarnet.api.errors import InvalidCursor, NotAuthenticated, ValidationFailed
 from scholarnet.api.schema import error_responses
@@ -73,3 +75,25 @@ class NotificationViewSet(viewsets.ViewSet):
         serializer.is_valid(raise_exception=True)
         ids = None if serializer.validated_data["all"] else serializer.validated_data["ids"]
         return Response({"updated": services.notifications_read(user=request.user, ids=ids)})
+
+
+@extend_schema(tags=["notifications"])
+class DigestUnsubscribeViewSet(viewsets.ViewSet):
+    permission_classes = (AllowAny,)  # the email's link works without signing in
+    authentication_classes = ()
+
+    @extend_schema(
+        operation_id="notifications_unsubscribe",
+        summary="Turn the daily email digest off (the signed link in every digest)",
+        description="400 `invalid_token` for a token that does not verify.",
+        parameters=[UnsubscribeQuerySerializer],
+        responses={
+            200: UnsubscribeOutputSerializer,
+            **error_responses(ValidationFailed, digest.InvalidUnsubscribeToken),
+        },
+    )
+    def unsubscribe(self, request: Request) -> Response:
+        query = UnsubscribeQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        digest.digest_unsubscribe(token=query.validated_data["token"])
+        return Response({"email_digest": False})

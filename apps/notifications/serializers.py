@@ -65,3 +65,11 @@ class NotificationReadInputSerializer(serializers.Serializer):
 
 class NotificationReadOutputSerializer(serializers.Serializer):
     updated = serializers.IntegerField(help_text="Notifications that were unread and now are read.")
+
+
+class UnsubscribeQuerySerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=200)
+
+
+class UnsubscribeOutputSerializer(serializers.Serializer):
+    email_digest = serializers.BooleanField()

@@ -2,7 +2,7 @@
 
 from django.urls import re_path
 
-from apps.notifications.apis import NotificationViewSet
+from apps.notifications.apis import DigestUnsubscribeViewSet, NotificationViewSet
 
 urlpatterns = [
     re_path(r"^notifications$", NotificationViewSet.as_view({"get": "list"}), name="notifications"),
@@ -15,5 +15,10 @@ urlpatterns = [
         r"^notifications/read$",
         NotificationViewSet.as_view({"post": "read"}),
         name="notifications-read",
+    ),
+    re_path(
+        r"^notifications/unsubscribe$",
+        DigestUnsubscribeViewSet.as_view({"get": "unsubscribe"}),
+        name="notifications-unsubscribe",
     ),
 ]

@@ -608,6 +608,25 @@ COMMENTS_DEGRADE_SECONDS = env.float("COMMENTS_DEGRADE_SECONDS", default=30.0)
 
 # Unread counts per kind in the Redis hash notifications:unread:<user>, in seconds.
 NOTIFICATIONS_UNREAD_TTL = env.int("NOTIFICATIONS_UNREAD_TTL", default=600)
+# Where the digest's unsubscribe link points (the public origin of the site).
+NOTIFICATIONS_SITE_URL = env.str("NOTIFICATIONS_SITE_URL", default="http://127.0.0.1:8000")
+# The daily digest: the job runs hourly and sends each user at most one a day.
+CELERY_BEAT_SCHEDULE["notifications-digest-send"] = {
+    "task": "apps.notifications.tasks.notifications_digest_send",
+    "schedule": 3600.0,
+}
+
+# --- Email (the digest) -------------------------------------------------------------------------
+
+# The console backend in the embedded mode; production sets the SMTP backend and its server.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ScholarNet <noreply@scholarnet.local>")
 
 # --- Hot list (apps.ranking) --------------------------------------------------------------------
 

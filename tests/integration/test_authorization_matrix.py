@@ -35,7 +35,6 @@ mark is strict, so fixing the defect fails the row until the mark goes.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from typing import Any
 
@@ -640,6 +639,15 @@ TABLE += COMMENT_ROWS
 NOTIFICATIONS = "/api/v1/notifications"
 NOTIFICATIONS_UNREAD = "/api/v1/notifications/unread-count"
 NOTIFICATIONS_READ = "/api/v1/notifications/read"
+NOTIFICATIONS_UNSUBSCRIBE = "/api/v1/notifications/unsubscribe"
+
+
+def _unsubscribe_token(user_id: int) -> str:
+    from apps.notifications.digest import unsubscribe_token
+
+    return unsubscribe_token(user_id=user_id)
+
+
 # Every list and count is the requester's own; read marks ignore ids that are not theirs.
 TABLE += [
     *rows("GET", NOTIFICATIONS, **SIGNED_IN, everyone=200),
@@ -647,14 +655,20 @@ TABLE += [
     *rows("GET", NOTIFICATIONS_UNREAD, **SIGNED_IN, everyone=200),
     *rows("POST", NOTIFICATIONS_READ, body={"all": True}, **SIGNED_IN, everyone=200),
     *rows("POST", NOTIFICATIONS_READ, body={}, **SIGNED_IN, everyone=(400, "invalid")),
+    # The digest's link works for anyone holding it, signed in or not (credentials ignored).
+    *rows(
+        "GET",
+        NOTIFICATIONS_UNSUBSCRIBE,
+        query=lambda w: {"token": _unsubscribe_token(w.pk("owner_user"))},
+        everyone=200,
+    ),
+    *rows("GET", NOTIFICATIONS_UNSUBSCRIBE, query={"token": "x"}, everyone=(400, "invalid_token")),
 ]
 
 FEED = "/api/v1/feed"
 # "other" follows the owner; the owner and staff follow nobody and get the default feed (the
 # newest public articles and the hot list, ranked while the hidden articles were public).
-FEED_ROWS = rows("GET", FEED, **SIGNED_IN, everyone=200, shows=("published",), hides=HIDDEN)
-if importlib.util.find_spec("apps.feed.apis") is not None:  # the feed API is optional here
-    TABLE += FEED_ROWS
+TABLE += rows("GET", FEED, **SIGNED_IN, everyone=200, shows=("published",), hides=HIDDEN)
 
 
 def _params() -> list[object]:

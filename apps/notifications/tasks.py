@@ -1,0 +1,14 @@
+"""Celery tasks: thin wrappers that call one service each."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from apps.notifications import digest
+from scholarnet.locks import single_runner
+
+
+@shared_task(ignore_result=True)
+@single_runner(ttl_seconds=600)
+def notifications_digest_send() -> int:
+    return digest.digests_send_due()
