@@ -400,3 +400,55 @@ register(
         server_env={"READS_EMIT_ENABLED": "false"},
     )
 )
+
+
+# --- the personal feed -----------------------------------------------------------------------
+
+FEED_USER_AGENT = "scholarnet-bench/feed"
+FEED_FILE = "feed.json"
+FANOUT_FOLLOWERS = 10_000
+
+
+def _feed_read(context: SetupContext) -> Mapping[str, str]:
+    """The first generated user follows authors filling a 500-item inbox; a token for them.
+
+    Setup also records the fan-out figure: seconds from the fan-out task's start to its last
+    inbox write for an author with 10,000 active followers.
+    """
+    _content_data(context)
+    reader = context.manage("bench_feed", "--reader").strip().splitlines()[-1].split()[1]
+    mint = (
+        "from django.contrib.auth import get_user_model; from django.test import RequestFactory;"
+        " from apps.users.sessions import session_start;"
+        f" user = get_user_model().objects.get(pk={int(reader)});"
+        f" request = RequestFactory().post('/', HTTP_USER_AGENT={FEED_USER_AGENT!r});"
+        " print('token', session_start(user=user, request=request).access)"
+    )
+    output = context.manage("shell", "-c", mint)
+    token = next(line for line in output.splitlines() if line.startswith("token ")).split()[1]
+    fanout = context.manage(
+        "bench_feed", "--fanout", str(FANOUT_FOLLOWERS), "--push-max", str(FANOUT_FOLLOWERS + 1)
+    )
+    figure = fanout.strip().splitlines()[-1]
+    print(f"bench: {figure}")
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (RESULTS_DIR / FEED_FILE).write_text(
+        json.dumps(
+            {"timestamp": datetime.now(UTC).replace(microsecond=0).isoformat(), "fanout": figure},
+            indent=2,
+        )
+        + "\n"
+    )
+    return {"Authorization": f"Bearer {token}", "User-Agent": FEED_USER_AGENT}
+
+
+register(
+    Scenario(
+        name="feed_read",
+        path="/api/v1/feed",
+        description="A signed-in reader's feed, first page (20 of a 500-item inbox): the inbox "
+        "range from Redis, follows and tag follows, the public re-check of the page, tags, "
+        "authors, counts and flags in bulk. Setup also records the fan-out to 10,000 followers.",
+        setup=_feed_read,
+    )
+)
