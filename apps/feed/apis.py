@@ -64,7 +64,7 @@ class FeedViewSet(viewsets.ViewSet):
             OpenApiParameter("cursor", str, OpenApiParameter.QUERY, required=False),
             OpenApiParameter(
                 "page_size",
-                int,
+                {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
                 OpenApiParameter.QUERY,
                 required=False,
                 description=f"1 to {MAX_PAGE_SIZE}; {PAGE_SIZE} by default.",

@@ -48,6 +48,8 @@ from scholarnet.ratelimit.service import LimiterUnavailable
 # reported as a schema warning, which fails ``make check-schema``.
 ErrorSpec = type[ApplicationError] | type[drf_exceptions.APIException] | Exception | int
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
 ERROR_DESCRIPTIONS = {
     400: "The request is not valid.",
     401: "Authentication credentials were not provided or are not valid.",
@@ -174,6 +176,17 @@ class AutoSchema(SpectacularAutoSchema):
             self._merge(responses, status, status_codes)
         operation["responses"] = dict(sorted(responses.items(), key=lambda item: item[0]))
         return operation
+
+    def _map_serializer_field(
+        self, field: Any, direction: str, bypass_extensions: bool = False
+    ) -> dict[str, Any]:
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if direction == "request" and isinstance(field, serializers.IntegerField):
+            # Ids and counts are BIGINT; the JSON parser reads a longer integer as a float,
+            # which no IntegerField takes. Saying so keeps generated clients inside the range.
+            schema.setdefault("minimum", INT64_MIN)
+            schema.setdefault("maximum", INT64_MAX)
+        return schema
 
     def _is_list_view(self, serializer: Any = None) -> bool:
         # A list action that answers a page serializer ({"results", "next", ...}) answers one

@@ -64,6 +64,10 @@ SEMANTIC_REFUSALS: dict[str, dict[str, set[str] | None]] = {
     "DELETE /api/v1/tags/{name}/follow": {"invalid": {"name"}},
     # drf-spectacular documents every PATCH body as partial, but a rename needs its name.
     "PATCH /api/v1/me/collections/{id}": {"invalid": {"name"}},
+    # One of the two, which a JSON Schema of independent properties does not say.
+    "POST /api/v1/notifications/read": {"invalid": {"non_field_errors"}},
+    # The token is signed by the server and sent by email.
+    "GET /api/v1/notifications/unsubscribe": {"invalid_token": None},
     # A birthday between 1900-01-01 and today; an avatar URL that Django's URLValidator takes.
     "PATCH /api/v1/users/me": {"invalid": {"birthday", "avatar_url"}},
 }

@@ -196,3 +196,14 @@ def test_a_list_answering_a_page_serializer_is_documented_as_one_page(test_views
     assert get["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/GroupPageOutput"
     }
+
+
+def test_request_integers_are_bounded_to_bigint(test_views_schema):
+    schemas = test_views_schema["components"]["schemas"]
+
+    assert schemas["NoteInputRequest"]["properties"]["count"] == {
+        "type": "integer",
+        "minimum": -(2**63),
+        "maximum": 2**63 - 1,
+    }
+    assert schemas["NoteOutput"]["properties"]["count"] == {"type": "integer"}
