@@ -18,7 +18,8 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from apps.notifications.models import DigestSent, Notification, NotificationPreference
+from apps.notifications.models import DigestSent, Notification
+from apps.users.services import user_profile_update
 from scholarnet.api.errors import ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -47,31 +48,19 @@ def digest_unsubscribe(*, token: str) -> int:
         user_id = int(signing.loads(token, salt=UNSUBSCRIBE_SALT))
     except (signing.BadSignature, TypeError, ValueError) as error:
         raise InvalidUnsubscribeToken() from error
-    if not get_user_model().objects.filter(pk=user_id).exists():
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
         raise InvalidUnsubscribeToken()
-    preference_set(user_id=user_id, email_digest=False)
+    user_profile_update(user=user, data={"email_digest": False})  # the same as PATCH /users/me
     return user_id
-
-
-def preference_set(*, user_id: int, email_digest: bool) -> None:
-    NotificationPreference.objects.update_or_create(
-        user_id=user_id, defaults={"email_digest": email_digest}
-    )
-
-
-def preference_get(*, user_id: int) -> bool:
-    row = NotificationPreference.objects.filter(pk=user_id).values_list("email_digest", flat=True)
-    found = row.first()
-    return True if found is None else bool(found)
 
 
 def digest_due_user_ids(*, day: date) -> list[int]:
     """Users with unread notifications, digest on, no digest sent on ``day`` yet."""
     unread = Notification.objects.filter(read_at__isnull=True).values("recipient_id")
-    users = get_user_model().objects.filter(pk__in=unread, is_active=True).exclude(email="")
-    opted_out = NotificationPreference.objects.filter(email_digest=False).values("user_id")
+    users = get_user_model().objects.filter(pk__in=unread, is_active=True, email_digest=True)
     sent = DigestSent.objects.filter(day=day).values("user_id")
-    users = users.exclude(pk__in=opted_out).exclude(pk__in=sent)
+    users = users.exclude(email="").exclude(pk__in=sent)
     return list(users.order_by("pk").values_list("pk", flat=True))
 
 
@@ -83,7 +72,7 @@ def digest_send(*, user_id: int, day: date) -> bool:
             "-updated_at", "-id"
         )[:SHOWN_PER_DIGEST]
     )
-    if user is None or not user.email or not rows or not preference_get(user_id=user_id):
+    if user is None or not user.email or not user.email_digest or not rows:
         return False
     try:
         with transaction.atomic():

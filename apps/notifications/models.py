@@ -72,19 +72,6 @@ class NotificationActor(models.Model):
         return f"user {self.actor_id} in notification {self.notification_id}"
 
 
-class NotificationPreference(models.Model):
-    """A user's choices; no row means the defaults (the digest on)."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
-    )
-    email_digest = models.BooleanField(default=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self) -> str:
-        return f"user {self.user_id}: digest {'on' if self.email_digest else 'off'}"
-
-
 class DigestSent(models.Model):
     """One row per user and day a digest went out: the unique pair makes it one a day at most."""
 

@@ -55,6 +55,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     wechat_open_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
+    # The daily email digest of unread notifications (the notifications app sends it; the
+    # signed link in each digest turns this off without signing in).
+    email_digest = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 

@@ -131,6 +131,7 @@ def user_me_get(*, user: User) -> dict[str, Any]:
         "date_joined": user.date_joined,
         "follower_count": counts.follower_count,
         "followee_count": counts.followee_count,
+        "email_digest": user.email_digest,
     }
 
 

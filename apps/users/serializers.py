@@ -74,13 +74,15 @@ class UserMeOutputSerializer(serializers.Serializer):
     date_joined = serializers.DateTimeField()
     follower_count = serializers.IntegerField()
     followee_count = serializers.IntegerField()
+    email_digest = serializers.BooleanField(help_text="The daily digest of unread notifications.")
 
 
 class UserMeUpdateInputSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
-        fields = ("nickname", "avatar_url", "about", "birthday")
+        fields = ("nickname", "avatar_url", "about", "birthday", "email_digest")
         extra_kwargs = {
+            "email_digest": {"required": False},
             "nickname": {"required": False, "validators": [encodable_text]},
             "avatar_url": {"required": False, "validators": [encodable_text]},
             "about": {"required": False, "validators": [encodable_text]},

@@ -34,7 +34,7 @@ from scholarnet.events.payloads import publish_event
 
 logger = logging.getLogger(__name__)
 
-PROFILE_FIELDS = ("nickname", "avatar_url", "about", "birthday")
+PROFILE_FIELDS = ("nickname", "avatar_url", "about", "birthday", "email_digest")
 
 __all__ = [
     "IssuedSession",

@@ -7,7 +7,7 @@ from django.core import mail
 from apps.comments.services import comment_create
 from apps.interactions.services import article_like
 from apps.notifications import digest, tasks
-from apps.notifications.models import DigestSent, NotificationPreference
+from apps.notifications.models import DigestSent
 from apps.notifications.services import notifications_read
 from tests.notifications.conftest import deliver
 from tests.users.factories import UserFactory
@@ -60,6 +60,8 @@ def test_the_link_unsubscribes_without_signing_in(anonymous_client, author, unre
     response = anonymous_client.get(UNSUBSCRIBE, {"token": token})
 
     assert (response.status_code, response.json()) == (200, {"email_digest": False})
+    author.refresh_from_db()
+    assert author.email_digest is False
     assert tasks.notifications_digest_send() == 0
     assert mail.outbox == []
 
@@ -69,7 +71,8 @@ def test_a_bad_token_is_400_and_changes_nothing(anonymous_client, author, unread
     response = anonymous_client.get(UNSUBSCRIBE, {"token": token})
 
     assert (response.status_code, response.json()["code"]) == (400, "invalid_token")
-    assert NotificationPreference.objects.count() == 0
+    author.refresh_from_db()
+    assert author.email_digest is True
 
 
 def test_a_token_of_another_purpose_is_refused(anonymous_client, author):
@@ -77,7 +80,8 @@ def test_a_token_of_another_purpose_is_refused(anonymous_client, author):
 
     forged = signing.dumps(author.pk, salt="something.else")
     assert anonymous_client.get(UNSUBSCRIBE, {"token": forged}).status_code == 400
-    assert NotificationPreference.objects.count() == 0
+    author.refresh_from_db()
+    assert author.email_digest is True
 
 
 def test_the_job_runs_once_at_a_time(author, unread):
@@ -90,3 +94,13 @@ def test_the_job_runs_once_at_a_time(author, unread):
     finally:
         lock.release()
     assert mail.outbox == []
+
+
+def test_opting_out_in_the_profile_stops_the_digest(author_client, author, unread):
+    response = author_client.patch("/api/v1/users/me", {"email_digest": False}, format="json")
+
+    assert (response.status_code, response.json()["email_digest"]) == (200, False)
+    assert tasks.notifications_digest_send() == 0
+    assert mail.outbox == []
+    author_client.patch("/api/v1/users/me", {"email_digest": True}, format="json")
+    assert tasks.notifications_digest_send() == 1

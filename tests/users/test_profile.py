@@ -135,6 +135,7 @@ def test_me_shows_private_fields(api_client, ada):
         "date_joined": ada.date_joined.isoformat().replace("+00:00", "Z"),
         "follower_count": 0,
         "followee_count": 0,
+        "email_digest": True,
     }
 
 

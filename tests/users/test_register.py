@@ -29,6 +29,7 @@ def test_register_creates_the_user_and_answers_201_with_it(api_client):
         "date_joined": user.date_joined.isoformat().replace("+00:00", "Z"),
         "follower_count": 0,
         "followee_count": 0,
+        "email_digest": True,
     }
     assert user.check_password("tidal-quartz-meadow-7")
     assert user.password.startswith("md5$")  # the test hasher; production uses Argon2
