@@ -452,3 +452,42 @@ register(
         setup=_feed_read,
     )
 )
+
+
+# --- comments ----------------------------------------------------------------------------------
+
+COMMENTS_SMALL, COMMENTS_LARGE = 1_000, 100_000
+
+
+def _comment_page(slot: int, total: int, name: str) -> SetupHook:
+    """One article gets ``total`` comments (a root with 4 replies each); the page's script."""
+
+    def setup(context: SetupContext) -> None:
+        _content_data(context)
+        line = context.manage("bench_comments", "--comments", str(total), "--slot", str(slot))
+        article_id = line.strip().splitlines()[-1].split()[1]
+        print(f"bench: {line.strip()}")
+        _write_script(
+            name,
+            f'request = function()\n  return wrk.format("GET", "/api/v1/articles/{article_id}'
+            '/comments")\nend\n',
+        )
+
+    return setup
+
+
+for _slot, _total, _name in (
+    (0, COMMENTS_SMALL, "comment_page_1k"),
+    (1, COMMENTS_LARGE, "comment_page_100k"),
+):
+    register(
+        Scenario(
+            name=_name,
+            path="/api/v1/articles/1/comments",
+            description=f"The first comment page (20 roots, 3 replies each) of an article with "
+            f"{_total:,} comments, anonymous: the roots' keyset range and one query for all their "
+            "replies. The goal: p99 of comment_page_100k at most 1.2 x comment_page_1k's.",
+            setup=_comment_page(_slot, _total, _name),
+            script=WORK_DIR / f"{_name}.lua",
+        )
+    )
