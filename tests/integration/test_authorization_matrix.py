@@ -6,14 +6,17 @@ every table before and after, later apps' tables included). List rows name the o
 answer must show and must hide; write rows that are allowed can name their effect.
 
 The roles (``authorization.ROLES``): ``anonymous``; ``other``, a signed-in stranger; ``owner``,
-who wrote the objects; ``staff``, a superuser, who gets nothing extra from the API (moderation
-is in the admin); ``deactivated``, an account closed after signing in; ``revoked``, a logged-out
-session of the owner; ``expired``, the owner's expired access token; ``other_device``, the
-owner's token sent from another browser; ``forged``, a token that does not verify. The objects
+who wrote the objects; ``staff``, a superuser, who gets nothing extra from the API but the
+moderation of comments (taking articles down is in the admin); ``deactivated``, an account
+closed after signing in; ``revoked``, a logged-out session of the owner; ``expired``, the
+owner's expired access token; ``other_device``, the owner's token sent from another browser;
+``forged``, a token that does not verify. The objects
 (``authorization.world_build``, created once for the module): the owner's articles in every state
 (``draft``, ``published``, ``private``, ``taken_down``, ``deleted``), an article of the
-deactivated user, the users' profiles, the owner's own tag, sessions of the owner and of another
-user, and ids that do not exist.
+deactivated user, the users' profiles, the owner's own tag, folders of the owner and of another
+user, comments (one on an article hidden since), a follow, a like, a hot list ranked while every
+article was public, sessions of the owner and of another user, and ids that do not exist. A new
+app adds its objects there.
 
 The module fails when the API grows without rows: every (path, method) of the freshly generated
 OpenAPI schema under /api/ needs rows for every role, an operation on /articles/{id} needs rows
@@ -22,15 +25,16 @@ be in the schema or in ``EXEMPT_ROUTES``.
 
 Adding an endpoint's rows is one entry per object in ``TABLE``::
 
-    *rows("PUT", LIKE, on="published", anonymous=401, bad=401, everyone=204),
-    *rows("PUT", LIKE, on="private", owner=204, anonymous=401, bad=401, everyone=404),
+    *rows("PUT", LIKE, on="published", anonymous=401, bad=401, everyone=200, effect=_liked),
+    *rows("PUT", LIKE, on="private", code="not_found", anonymous=401, bad=401, everyone=404),
 
 ``everyone`` gives the roles not named, ``bad`` the bad-credential roles; a status may be
 ``(status, "code")``; ``code=``, ``body=``, ``query=`` (a dict, or a function of the world),
 ``shows=``/``hides=`` (targets whose ids the list answer must or must not contain),
-``hidden_keys=`` and ``effect=`` (a function of the world, true once the write happened) apply
-to the entry's rows. A known defect is a row with the right status and ``xfail="why"``; the
-mark is strict, so fixing the defect fails the row until the mark goes.
+``hidden_keys=`` and ``effect=`` (a function of the world, true once the write happened;
+``world.user()`` is the requester) apply to the entry's rows. A known defect is a row with the
+right status and ``xfail="why"``; the mark is strict, so fixing the defect fails the row until
+the mark goes.
 """
 
 from __future__ import annotations
