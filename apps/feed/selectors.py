@@ -15,11 +15,10 @@ from typing import Any
 
 from django.conf import settings
 
-from apps.articles.public import article_public_rows
 from apps.articles.selectors import article_list_items, article_public_list
 from apps.feed import inbox
 from apps.feed.services import feed_inbox_rebuild, feed_pushed_authors
-from apps.feed.sources import authors_newest, tag_newest
+from apps.feed.sources import authors_newest, public_rows_by_id, tag_newest
 from apps.follows.selectors import followed_tag_names, followed_user_ids
 from apps.ranking.selectors import hot_articles_page
 
@@ -84,7 +83,7 @@ def feed_page(*, user: Any, before: int | None, size: int) -> FeedPage:
     for _round in range(_MAX_ROUNDS):
         candidates, by_tag = _candidates(user, sources, before=before, limit=size + 1)
         ids = [article_id for article_id, _seq in candidates]
-        public = {row.pk: row for row in article_public_rows(article_ids=ids)}
+        public = public_rows_by_id(ids)
         rows += [
             public[article_id]
             for article_id in ids

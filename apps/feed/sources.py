@@ -8,6 +8,7 @@ on the page's rows (``article_public_rows``), so a candidate that went private i
 
 from __future__ import annotations
 
+from apps.articles.lists import LIVE_LIST_FIELDS
 from apps.articles.models import LiveStatus, PublishedArticle
 from apps.articles.selectors import article_public_list
 
@@ -31,3 +32,20 @@ def tag_newest(*, name: str, before: int | None, limit: int) -> list[tuple[int, 
     """The newest articles tagged ``name`` below ``before``, from the tag list's index."""
     query = article_public_list(tag=name).candidates_queryset(before=before, limit=limit)
     return [(int(article_id), int(seq)) for article_id, seq in query]
+
+
+def public_rows_by_id(article_ids: list[int]) -> dict[int, PublishedArticle]:
+    """The public ones of ``article_ids``, by primary key alone, visibility checked here.
+
+    A primary-key lookup with the visibility columns in the WHERE clause lets a planner
+    (SQLite's, at least) walk the (status, taken_down_at, publish_seq) index instead: 0.1 s
+    instead of 0.1 ms at 100,000 articles.
+    """
+    if not article_ids:
+        return {}
+    rows = PublishedArticle.objects.filter(pk__in=article_ids).only(*LIVE_LIST_FIELDS)
+    return {
+        row.pk: row
+        for row in rows.order_by()
+        if row.status == LiveStatus.PUBLISHED and row.taken_down_at is None
+    }
