@@ -137,7 +137,7 @@ def load_results() -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
         data = json.loads(path.read_text())
         if path.name == SERVERS_FILE:
             comparison = data
-        else:
+        elif "run" in data:  # a setup's own figures (feed.json, ranking.json) are no result
             scenario_results.append(data)
     return scenario_results, comparison
 
