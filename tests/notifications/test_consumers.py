@@ -113,3 +113,11 @@ def test_follows_aggregate_and_unfollows_notify_nobody(author, reader):
     deliver("follow.changed")
 
     assert notifications(author) == [("follow", 2, [second.pk, reader.pk])]
+
+
+def test_a_redelivered_comment_event_makes_no_second_notification(author, reader, article):
+    comment_create(user=reader, article_id=article.pk, content="Once")
+    events = deliver("comment.created")
+    LocalTransport().send(events)
+
+    assert notifications(author) == [("comment", 1, [reader.pk])]
