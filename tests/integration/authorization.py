@@ -39,6 +39,8 @@ from apps.interactions.services import (
     collection_create,
     collection_default_get_or_create,
 )
+from apps.notifications.models import NotificationKind
+from apps.notifications.services import Target, notification_add
 from apps.ranking.services import ranking_compute
 from apps.search.services import search_article_sync, search_document_apply, search_user_sync
 from apps.tags.models import Tag
@@ -196,6 +198,17 @@ def _hide(article: Article, state: str, *, moderator: User) -> None:
         article_services.article_delete(article_id=article.pk, author=author)
 
 
+def _notified(users: dict[str, User], article: Article) -> Any:
+    """The owner's notification of the like, as its consumer would record it."""
+    target = Target(group_key=f"like:article:{article.pk}", article_id=article.pk, title="x")
+    return notification_add(
+        recipient_id=users["owner"].pk,
+        actor_id=users["other"].pk,
+        kind=NotificationKind.LIKE,
+        target=target,
+    )
+
+
 def _comments(
     users: dict[str, User], articles: dict[str, Article], targets: dict[str, dict[str, Any]]
 ) -> None:
@@ -230,6 +243,7 @@ def _articles(users: dict[str, User], targets: dict[str, dict[str, Any]]) -> Non
         if name not in ("draft", "deactivated_article"):
             article_collect(user=owner, article_id=article.pk, collection_id=folder.pk)
     article_like(user=users["other"], article_id=articles["published"].pk)
+    targets["owner_notification"] = {"id": _notified(users, articles["published"]).pk}
     _comments(users, articles, targets)
     user_follow(follower=users["other"], followee_id=owner.pk)
     ranking_compute()

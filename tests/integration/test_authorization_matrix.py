@@ -50,6 +50,7 @@ from apps.articles.models import Article, ArticleStatus
 from apps.comments.models import Comment
 from apps.follows.models import Follow, TagFollow
 from apps.interactions.models import ArticleLike, Collection, CollectionItem
+from apps.notifications.models import Notification
 from apps.users.models import User, UserSession
 from tests.integration.authorization import (
     ARTICLE_STATES,
@@ -652,8 +653,30 @@ def _unsubscribe_token(user_id: int) -> str:
     return unsubscribe_token(user_id=user_id)
 
 
+def _owner_notification_read(world: World) -> bool:
+    notification = Notification.objects.get(pk=world.pk("owner_notification"))
+    return notification.read_at is not None
+
+
 # Every list and count is the requester's own; read marks ignore ids that are not theirs.
 TABLE += [
+    *rows("GET", NOTIFICATIONS, owner=200, shows=("owner_notification",)),
+    *rows("GET", NOTIFICATIONS, other=200, staff=200, hides=("owner_notification",)),
+    *rows(
+        "POST",
+        NOTIFICATIONS_READ,
+        body=lambda w: {"ids": [w.pk("owner_notification")]},
+        owner=200,
+        effect=_owner_notification_read,
+    ),
+    *rows(
+        "POST",
+        NOTIFICATIONS_READ,
+        body=lambda w: {"ids": [w.pk("owner_notification")]},
+        other=200,
+        staff=200,
+        effect=lambda w: not _owner_notification_read(w),
+    ),
     *rows("GET", NOTIFICATIONS, **SIGNED_IN, everyone=200),
     *rows("GET", NOTIFICATIONS, query={"kind": "nope"}, **SIGNED_IN, everyone=(400, "invalid")),
     *rows("GET", NOTIFICATIONS_UNREAD, **SIGNED_IN, everyone=200),
