@@ -7,7 +7,9 @@ and lone surrogates (which the database could not store), and is several times f
 
 No request body of this API nests more than a few levels, so anything deeper than
 :data:`MAX_DEPTH` is refused as a parse error too: serializers, validators and the error
-renderer never walk a pathological structure.
+renderer never walk a pathological structure. So is an integer outside the 64-bit signed range
+(orjson reads up to 2**64 - 1 exactly): every integer here is an id, a count or an amount, and
+a longer one only overflowed the database driver (a 500).
 
 DRF reads the body from the request stream, past the ``DATA_UPLOAD_MAX_MEMORY_SIZE`` check that
 Django applies to ``request.body`` and forms; the parser applies it itself, so no endpoint
@@ -27,6 +29,7 @@ from rest_framework.parsers import BaseParser
 from scholarnet.api.errors import RequestTooLarge
 
 MAX_DEPTH = 100
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 class OrjsonParser(BaseParser):
@@ -43,8 +46,9 @@ class OrjsonParser(BaseParser):
             data = orjson.loads(body)
         except (orjson.JSONDecodeError, RecursionError) as error:
             raise ParseError(f"JSON parse error - {error}") from error
-        if _depth_exceeds(data, MAX_DEPTH):
-            raise ParseError(f"JSON parse error - nested deeper than {MAX_DEPTH} levels")
+        problem = _structure_problem(data)
+        if problem:
+            raise ParseError(f"JSON parse error - {problem}")
         return data
 
 
@@ -59,15 +63,20 @@ def _read_bounded(stream: IO[Any] | None, *, limit: int | None) -> bytes:
     return body
 
 
-def _depth_exceeds(data: Any, limit: int) -> bool:
-    """Whether arrays and objects nest deeper than ``limit``; iterative, so any depth is safe."""
+def _structure_problem(data: Any) -> str | None:
+    """Nesting past MAX_DEPTH, or an integer no BIGINT column holds; iterative, any depth."""
     pending: list[tuple[Any, int]] = [(data, 1)]
     while pending:
         value, depth = pending.pop()
+        if isinstance(value, int) and not isinstance(value, bool):
+            if not INT64_MIN <= value <= INT64_MAX:
+                # orjson keeps integers up to 2**64 - 1 exact; a query with one overflows.
+                return "an integer is outside the 64-bit signed range"
+            continue
         if not isinstance(value, (list, dict)):
             continue
-        if depth > limit:
-            return True
+        if depth > MAX_DEPTH:
+            return f"nested deeper than {MAX_DEPTH} levels"
         children = value.values() if isinstance(value, dict) else value
-        pending.extend((child, depth + 1) for child in children if isinstance(child, (list, dict)))
-    return False
+        pending.extend((child, depth + 1) for child in children)
+    return None

@@ -369,3 +369,38 @@ def test_a_json_body_at_the_upload_limit_is_parsed(client, settings):
 
     assert response.status_code == 201
     assert get_user_model().objects.filter(email="edge@example.org").count() == 1
+
+
+NOTIFICATIONS_READ = "/api/v1/notifications/read"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("number", [2**63, 2**64 - 1])
+def test_an_integer_outside_bigint_is_400_parse_error(member_client, number):
+    body = f'{{"ids": [1, {number}]}}'
+
+    response = member_client.post(NOTIFICATIONS_READ, body, content_type="application/json")
+
+    payload = assert_json_error(response, 400, "parse_error")
+    assert payload["detail"] == "JSON parse error - an integer is outside the 64-bit signed range"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("number", [2**64, -(2**63) - 1])
+def test_longer_integers_are_read_as_floats_and_refused_by_the_field(member_client, number):
+    body = f'{{"ids": [1, {number}]}}'
+
+    response = member_client.post(NOTIFICATIONS_READ, body, content_type="application/json")
+
+    assert assert_json_error(response, 400, "invalid")["extra"] == {
+        "fields": {"ids.1": ["A valid integer is required."]}
+    }
+
+
+@pytest.mark.django_db
+def test_the_largest_bigint_is_parsed(member_client):
+    body = f'{{"ids": [{2**63 - 1}]}}'
+
+    response = member_client.post(NOTIFICATIONS_READ, body, content_type="application/json")
+
+    assert response.status_code == 200
