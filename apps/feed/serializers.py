@@ -6,13 +6,15 @@ from rest_framework import serializers
 
 from apps.articles.serializers import ArticleListItemOutputSerializer
 
+FEED_SOURCES = (("following", "following"), ("default", "default"))
+
 
 class FeedOutputSerializer(serializers.Serializer):
     results = ArticleListItemOutputSerializer(many=True)
     next = serializers.CharField(allow_null=True)
     # The field is named "source" in the response; DRF's Field.source attribute is unrelated.
     source = serializers.ChoiceField(  # type: ignore[assignment]
-        choices=["following", "default"],
+        choices=FEED_SOURCES,
         help_text="`default` when you follow nobody: the newest public articles.",
     )
     hot = ArticleListItemOutputSerializer(

@@ -501,6 +501,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     **(_ENUM_NAME_OVERRIDES if isinstance(_ENUM_NAME_OVERRIDES, dict) else {}),
     "ArticleStatusEnum": "apps.articles.models.ArticleStatus.choices",
     "ArticleLiveStatusEnum": "apps.articles.models.LiveStatus.choices",
+    "FeedSourceEnum": "apps.feed.serializers.FEED_SOURCES",
 }
 
 # --- Search -------------------------------------------------------------------------------------
