@@ -12,6 +12,7 @@ queue's latency come on top); prints ``fanout <N> <seconds>``. ``--push-max`` ra
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -104,7 +105,7 @@ def _fanout_measure(count: int) -> float:
     FollowStat.objects.filter(pk=author.pk).delete()
     follow_stats_recount(user_ids=[author.pk])
     for user_id in ids:  # every follower has a built inbox, as active readers do
-        inbox_store(user_id=user_id, entries=[], expires_at=now + timezone.timedelta(days=1))
+        inbox_store(user_id=user_id, entries=[], expires_at=now + timedelta(days=1))
     draft = articles.article_create(author=author, title="Fan-out", content="Pushed.", abstract="")
     article = articles.article_publish(article_id=draft.pk, author=author)
     started = time.perf_counter()
