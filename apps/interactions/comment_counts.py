@@ -41,12 +41,3 @@ def article_comment_count_add(*, article_id: int, delta: int) -> int:
     counters_incr_on_commit(field="comment_count", deltas={article_id: delta})
     value = ArticleStat.objects.filter(pk=article_id).values_list("comment_count", flat=True)
     return int(value.first() or 0)
-
-
-def article_comment_counts_provide(*, ids: list[int]) -> dict[int, dict[str, int]]:
-    """``{id: {"comment_count": n}}`` for a page: the hashes the other counts came from."""
-    from apps.interactions.counters import counters_get_many
-    from apps.interactions.selectors import article_stats_load
-
-    counts = counters_get_many(article_ids=ids, load=article_stats_load)
-    return {key: {"comment_count": int(row.get("comment_count", 0))} for key, row in counts.items()}

@@ -17,8 +17,10 @@ from apps.interactions.counters import FIELDS, counters_get_many
 from apps.interactions.errors import CollectionNotFound
 from apps.interactions.models import ArticleLike, ArticleStat, Collection, CollectionItem
 
-# The fields of the articles' counts this app answers; comment_count is the comments app's.
-PROVIDED_COUNTS = ("like_count", "collect_count", "read_count")
+# The fields of the articles' counts this app answers. comment_count is among them: the comments
+# app moves it in the same stat row and Redis hash (``comment_counts``), so one hash read per
+# article answers every count on a page.
+PROVIDED_COUNTS = FIELDS
 LIKED, COLLECTED = "liked", "collected"
 PROVIDED_FLAGS = (LIKED, COLLECTED)
 

@@ -8,9 +8,9 @@ from django_redis import get_redis_connection
 from apps.comments import services
 from apps.comments.errors import InvalidParent
 from apps.comments.models import Comment
-from apps.interactions.comment_counts import article_comment_counts_provide
 from apps.interactions.counters import changed_marker_key, counts_key
 from apps.interactions.models import ArticleStat
+from apps.interactions.selectors import article_stats_provide
 from tests.articles.factories import published_article
 from tests.support.concurrency import run_together
 from tests.users.factories import UserFactory
@@ -35,7 +35,7 @@ def test_parallel_replies_and_a_root_delete_leave_the_count_exact():
     article, reader = published_article(), UserFactory()
     root = services.comment_create(user=reader, article_id=article.pk, content="root")
     get_redis_connection("default").delete(changed_marker_key(article.pk))
-    article_comment_counts_provide(ids=[article.pk])  # the hash exists: every write moves it
+    article_stats_provide(ids=[article.pk])  # the hash exists: every write moves it
 
     def work(i):
         if i == 10:

@@ -46,30 +46,18 @@ def test_a_field_has_one_provider_and_must_be_declared():
     registry.register(name="first", fields=["a"], provide=lambda *, ids: {})  # ready() again
 
 
-def test_comment_count_comes_from_the_comments_provider_only(monkeypatch):
+def test_comment_count_is_read_with_the_other_counts_from_one_provider(monkeypatch):
     monkeypatch.setattr(
-        "apps.interactions.selectors.article_stats_provide",
-        lambda *, ids: {i: {"like_count": 3, "comment_count": 8} for i in ids},
+        "apps.interactions.selectors.counters_get_many",
+        lambda *, article_ids, load: {
+            i: {"like_count": 3, "comment_count": 8} for i in article_ids
+        },
     )
-    monkeypatch.setattr(
-        "apps.interactions.comment_counts.article_comment_counts_provide",
-        lambda *, ids: {i: {"comment_count": 5} for i in ids},
-    )
-    from django.apps import apps
 
-    configs = [apps.get_app_config("interactions"), apps.get_app_config("comments")]
-    for config in configs:
-        config.ready()
-    try:
-        counts = counts_get(article_ids=[4])[4]
-    finally:
-        monkeypatch.undo()
-        for config in configs:
-            config.ready()
+    counts = counts_get(article_ids=[4])[4]
 
-    # The interactions provider's comment_count (8) is ignored: the field is the comments app's.
-    assert (counts.like_count, counts.comment_count) == (3, 5)
-    assert article_counts_providers.provider_names() == ["comments", "interactions"]
+    assert (counts.like_count, counts.comment_count) == (3, 8)
+    assert article_counts_providers.provider_names() == ["interactions"]
 
 
 @pytest.mark.django_db

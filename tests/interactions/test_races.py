@@ -18,9 +18,7 @@ pytestmark = [pytest.mark.real_db, pytest.mark.django_db(transaction=True)]
 def test_a_hundred_parallel_likes_by_one_user_make_one_like():
     article, reader = published_article(), UserFactory()
 
-    results = run_together(
-        100, lambda i: services.article_like(user=reader, article_id=article.pk)
-    )
+    results = run_together(100, lambda i: services.article_like(user=reader, article_id=article.pk))
 
     assert all(isinstance(result, services.LikeState) for result in results), results
     assert ArticleLike.objects.filter(article_id=article.pk).count() == 1
