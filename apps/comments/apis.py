@@ -91,7 +91,8 @@ class ArticleCommentViewSet(viewsets.ViewSet):
         comment = services.comment_create(
             user=request.user, article_id=int(pk), **serializer.validated_data
         )
-        return Response(selectors.comment_represent(comment), status=status.HTTP_201_CREATED)
+        [body] = selectors.comments_represent([comment])
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=["comments"])
@@ -115,9 +116,7 @@ class CommentViewSet(viewsets.ViewSet):
         rows = paginator.paginate_queryset(
             selectors.comment_reply_list(comment_id=int(pk)), request, view=self
         )
-        return paginator.get_paginated_response(
-            [selectors.comment_represent(r) for r in rows or []]
-        )
+        return paginator.get_paginated_response(selectors.comments_represent(rows or []))
 
     @extend_schema(
         operation_id="comments_destroy",

@@ -43,8 +43,8 @@ def test_a_page_costs_the_same_queries_whatever_its_size(
     anonymous_client, reader, article, page_size, django_assert_num_queries
 ):
     thread(article, reader, roots=10, replies=4)
-    # The article's visibility, the roots, all their replies.
-    with django_assert_num_queries(3):
+    # The article's visibility, the roots, all their replies, all the authors.
+    with django_assert_num_queries(4):
         body = anonymous_client.get(COMMENTS.format(article.pk), {"page_size": page_size}).json()
     assert len(body["results"]) == page_size
     assert all(len(row["replies"]) == 3 for row in body["results"])
@@ -56,7 +56,7 @@ def test_the_degrade_switch_skips_replies_and_says_so(
     made = thread(article, reader, roots=2, replies=2)
     settings.COMMENTS_DEGRADED = True
 
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         body = anonymous_client.get(COMMENTS.format(article.pk)).json()
 
     assert body["replies_included"] is False
@@ -97,7 +97,7 @@ def test_replies_page_queries_are_constant(
     anonymous_client, reader, article, page_size, django_assert_num_queries
 ):
     [(root, _)] = thread(article, reader, roots=1, replies=12)
-    with django_assert_num_queries(3):  # the root, the article's visibility, the page
+    with django_assert_num_queries(4):  # the root, its article, the page, the authors
         body = anonymous_client.get(REPLIES.format(root), {"page_size": page_size}).json()
     assert len(body["results"]) == page_size
 

@@ -97,7 +97,7 @@ def _batch(article_id: int, authors: list[int], roots: int, replies: int) -> int
 
 
 def _measure(article_id: int, requests: int) -> tuple[float, float]:
-    client = Client(HTTP_USER_AGENT="scholarnet-bench/comments")
+    client = Client(HTTP_USER_AGENT="scholarnet-bench/comments", HTTP_HOST="127.0.0.1")
     path = f"/api/v1/articles/{article_id}/comments"
     for _ in range(20):  # warm the caches and the connection
         client.get(path)
