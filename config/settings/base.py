@@ -631,7 +631,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ScholarNet <noreply@
 
 # --- Hot list (apps.ranking) --------------------------------------------------------------------
 
-# score = (Σ weight × count - RANKING_SCORE_OFFSET) / (hours since publish + RANKING_HOURS_OFFSET)
+# score = (sum(weight * count) - RANKING_SCORE_OFFSET)
+#         / (hours since publish + RANKING_HOURS_OFFSET)
 #         ** RANKING_GRAVITY, over articles published in the last RANKING_WINDOW_DAYS.
 RANKING_WINDOW_DAYS = env.float("RANKING_WINDOW_DAYS", default=7.0)
 RANKING_SCORE_OFFSET = env.float("RANKING_SCORE_OFFSET", default=1.0)
