@@ -152,16 +152,23 @@ def article_like(*, user: Any, article_id: int) -> LikeState:
 def article_unlike(*, user: Any, article_id: int) -> LikeState:
     """Take a like back; unliking an article not liked changes nothing."""
     author_id = _public_author_id(article_id)
-    with transaction.atomic():
+
+    def work() -> LikeState:
+        # The stat row lock comes first here too. Without a row there is nothing to lock, and a
+        # DELETE that then gap-locks the like index while a concurrent first like holds the new
+        # row's lock and waits on that gap deadlocks: so the row is made first, as for a like.
         stat = _stat_locked(article_id)
-        current = stat.like_count if stat is not None else 0
+        if stat is None:
+            raise _StatRowMissing()
         deleted, _ = ArticleLike.objects.filter(user=user, article_id=article_id).delete()
         if not deleted:
-            return LikeState(liked=False, like_count=current)
+            return LikeState(liked=False, like_count=stat.like_count)
         _count_add(article_id, "like_count", -1)
-        state = LikeState(liked=False, like_count=max(current - 1, 0))
+        state = LikeState(liked=False, like_count=max(stat.like_count - 1, 0))
         _like_changed(user=user, article_id=article_id, author_id=author_id, state=state)
         return state
+
+    return _with_stat_row(article_id, work)
 
 
 def _like_changed(*, user: Any, article_id: int, author_id: int, state: LikeState) -> None:
@@ -249,6 +256,8 @@ def collection_rename(*, user: Any, collection_id: int, name: str) -> Collection
 
 def collection_delete(*, user: Any, collection_id: int) -> None:
     """Delete a folder and its entries; articles left in no folder of the user lose a count."""
+    if _own_folder(user=user, collection_id=collection_id).is_default:
+        raise DefaultCollectionUndeletable()  # checked before anything is written
     default = collection_default_get_or_create(user=user)
     with transaction.atomic():
         _lock(default)
@@ -315,6 +324,8 @@ def article_collect(
 ) -> CollectState:
     """Put a public article in one of the user's folders (the default one without an id)."""
     _public_author_id(article_id)
+    if collection_id is not None:
+        _own_folder(user=user, collection_id=collection_id)  # a refusal writes nothing
     default = collection_default_get_or_create(user=user)
 
     def work() -> CollectState:
@@ -344,9 +355,12 @@ def article_uncollect(
 ) -> CollectState:
     """Take a public article out of one folder, or (without an id) out of all of them."""
     _public_author_id(article_id)
+    if collection_id is not None:
+        _own_folder(user=user, collection_id=collection_id)  # a refusal writes nothing
     default = collection_default_get_or_create(user=user)
     with transaction.atomic():
         _lock(default)
+        _stat_locked(article_id)  # the order of every counted write: folder, then stat row
         items = CollectionItem.objects.filter(user=user, article_id=article_id)
         if collection_id is not None:
             items = items.filter(collection=_own_folder(user=user, collection_id=collection_id))

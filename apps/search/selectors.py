@@ -1,8 +1,8 @@
 """Reads of the search index for the API: only public content is ever returned.
 
-The index holds public documents only (the syncs see to that), and article hits are checked
-against the database once more, in one query per page, so an article made private is never
-shown even while its removal from the index is still on its way.
+The index holds public documents only (the syncs see to that), and article and user hits are
+checked against the database once more, in one query per page, so an article made private or an
+account closed is never shown even while its removal from the index is still on its way.
 """
 
 from __future__ import annotations
@@ -83,11 +83,17 @@ def _filters(
     return filters
 
 
+# The hits of these types are checked against the database once per page: an article made
+# private or an account closed is never shown while its removal from the index is on its way.
+_STILL_PUBLIC = {"article": sources.article_public_ids, "user": sources.user_active_ids}
+
+
 def _visible(doc_type: str, hits: list[Hit]) -> list[Hit]:
-    if doc_type != "article" or not hits:
+    check = _STILL_PUBLIC.get(doc_type)
+    if check is None or not hits:
         return hits
     ids = [doc_id for hit in hits if (doc_id := _id(hit)) is not None]
-    public = sources.article_public_ids(ids)
+    public = check(ids)
     return [hit for hit in hits if _id(hit) in public]
 
 

@@ -61,6 +61,14 @@ def user_document(user_id: int) -> Document | None:
     return user_search_document(user_id=user_id)
 
 
+def user_active_ids(user_ids: list[int]) -> set[int]:
+    if not user_ids:
+        return set()
+    from apps.users.selectors import user_active_ids
+
+    return user_active_ids(user_ids=user_ids)
+
+
 def source_for(doc_type: str) -> Source:
     if doc_type == "article":
         return Source("article", ARTICLE_FIELDS, _article_batch, lambda: None)

@@ -117,6 +117,13 @@ def user_search_document(*, user_id: int) -> dict[str, Any] | None:
     return dict(row) if row is not None else None
 
 
+def user_active_ids(*, user_ids: list[int]) -> set[int]:
+    """Which of ``user_ids`` are active accounts (one primary-key query)."""
+    if not user_ids:
+        return set()
+    return set(User.objects.filter(pk__in=user_ids, is_active=True).values_list("id", flat=True))
+
+
 def user_me_get(*, user: User) -> dict[str, Any]:
     """The signed-in user's own profile, private fields included."""
     counts = user_follow_counts(user_ids=[user.pk])[user.pk]

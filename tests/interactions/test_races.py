@@ -43,7 +43,10 @@ def test_a_hundred_distinct_users_liking_in_parallel_make_a_hundred():
     assert sorted(result.like_count for result in results) == list(range(1, 101))
 
 
-def test_parallel_likes_and_unlikes_by_one_user_never_go_below_zero():
+@pytest.mark.parametrize("attempt", range(6))
+def test_parallel_likes_and_unlikes_by_one_user_never_go_below_zero(attempt):
+    # A fresh article each time: the first like and an unlike racing on an article with no stat
+    # row yet deadlocked about one run in four on MariaDB before unlike locked the row first.
     article, reader = published_article(), UserFactory()
 
     def toggle(i):
@@ -53,7 +56,7 @@ def test_parallel_likes_and_unlikes_by_one_user_never_go_below_zero():
 
     results = run_together(40, toggle)
 
-    assert all(isinstance(result, services.LikeState) for result in results), results
+    assert [result for result in results if not isinstance(result, services.LikeState)] == []
     likes = ArticleLike.objects.filter(article_id=article.pk).count()
     assert ArticleStat.objects.get(pk=article.pk).like_count == likes
 

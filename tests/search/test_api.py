@@ -231,12 +231,24 @@ def test_an_article_page_costs_one_query(client, django_assert_num_queries):
         assert len(results(client.get(SEARCH, {"q": "krylov"}))) == 3
 
 
-def test_a_user_page_costs_no_query(client, django_assert_num_queries):
-    for n in range(3):
+@pytest.mark.parametrize("users", [1, 3, 8])
+def test_a_user_page_costs_one_query_whatever_its_size(client, django_assert_num_queries, users):
+    for n in range(users):
         index_user(UserFactory(nickname=f"Ada {n}"))
 
-    with django_assert_num_queries(0):
-        assert len(results(client.get(SEARCH, {"q": "ada", "type": "user"}))) == 3
+    with django_assert_num_queries(1):  # which hits are still active accounts
+        assert len(results(client.get(SEARCH, {"q": "ada", "type": "user"}))) == users
+
+
+def test_a_deactivated_account_is_not_found_before_the_index_hears_of_it(client):
+    kept, closed = UserFactory(nickname="Ada Kept"), UserFactory(nickname="Ada Closed")
+    index_user(kept)
+    index_user(closed)
+    type(closed).objects.filter(pk=closed.pk).update(is_active=False)  # no event, no reindex
+
+    assert [hit["id"] for hit in results(client.get(SEARCH, {"q": "ada", "type": "user"}))] == [
+        kept.pk
+    ]
 
 
 def test_user_html_is_escaped_in_highlights_and_returned_as_plain_text(client):
