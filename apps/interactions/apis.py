@@ -31,6 +31,7 @@ from apps.interactions.serializers import (
     CollectionItemListOutputSerializer,
     CollectionListOutputSerializer,
     CollectionOutputSerializer,
+    CollectionUpdateInputSerializer,
     collection_represent,
 )
 from scholarnet.api.errors import (
@@ -192,9 +193,10 @@ class CollectionViewSet(viewsets.ViewSet):
     @extend_schema(
         operation_id="me_collections_rename",
         summary="Rename a folder",
-        description="404 `collection_not_found`; 409 `collection_name_taken`; 400 `invalid`.",
+        description="Fields left out stay as they are (an empty body changes nothing). "
+        "404 `collection_not_found`; 409 `collection_name_taken`; 400 `invalid`.",
         parameters=[COLLECTION_ID],
-        request=CollectionInputSerializer,
+        request=CollectionUpdateInputSerializer,
         responses={
             200: CollectionOutputSerializer,
             **error_responses(
@@ -203,10 +205,8 @@ class CollectionViewSet(viewsets.ViewSet):
         },
     )
     def partial_update(self, request: Request, pk: str) -> Response:
-        data = _validated(CollectionInputSerializer, request.data)
-        folder = services.collection_rename(
-            user=request.user, collection_id=int(pk), name=data["name"]
-        )
+        data = _validated(CollectionUpdateInputSerializer, request.data)
+        folder = services.collection_update(user=request.user, collection_id=int(pk), **data)
         count = selectors.collection_item_count(collection=folder)
         return Response(collection_represent(folder, item_count=count))
 

@@ -37,6 +37,12 @@ class CollectionInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, trim_whitespace=True)
 
 
+class CollectionUpdateInputSerializer(serializers.Serializer):
+    """PATCH: every field optional; an empty body changes nothing and answers the folder."""
+
+    name = serializers.CharField(max_length=100, trim_whitespace=True, required=False)
+
+
 class CollectionOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()

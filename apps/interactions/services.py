@@ -47,7 +47,7 @@ __all__ = [
     "collection_create",
     "collection_default_get_or_create",
     "collection_delete",
-    "collection_rename",
+    "collection_update",
 ]
 
 T = TypeVar("T")
@@ -240,7 +240,10 @@ def collection_create(*, user: Any, name: str) -> Collection:
         raise CollectionNameTaken() from error
 
 
-def collection_rename(*, user: Any, collection_id: int, name: str) -> Collection:
+def collection_update(*, user: Any, collection_id: int, name: str | None = None) -> Collection:
+    """Change the given fields of one of the user's folders; without any, the folder as it is."""
+    if name is None:
+        return _own_folder(user=user, collection_id=collection_id)
     name = _checked_name(name)
     folder = _own_folder(user=user, collection_id=collection_id)
     if folder.name == name:

@@ -119,6 +119,36 @@ def test_rename_and_the_default_folder_cannot_be_deleted(reader, reader_client):
     ]
 
 
+def test_an_empty_patch_answers_the_folder_unchanged(reader, reader_client, article):
+    graphs = folder(reader_client, "Graphs")
+    services.article_collect(user=reader, article_id=article.pk, collection_id=graphs)
+    before = Collection.objects.get(pk=graphs).updated_at
+
+    response = reader_client.patch(f"{COLLECTIONS}/{graphs}", {}, format="json")
+
+    assert response.status_code == 200
+    assert (response.json()["id"], response.json()["name"]) == (graphs, "Graphs")
+    assert response.json()["item_count"] == 1
+    assert Collection.objects.get(pk=graphs).updated_at == before
+
+
+def test_an_empty_patch_of_another_users_folder_is_not_found(reader_client):
+    theirs = services.collection_create(user=UserFactory(), name="Mine")
+
+    response = reader_client.patch(f"{COLLECTIONS}/{theirs.pk}", {}, format="json")
+
+    assert (response.status_code, response.json()["code"]) == (404, "collection_not_found")
+
+
+def test_a_blank_name_in_a_patch_is_a_400_and_changes_nothing(reader_client):
+    graphs = folder(reader_client, "Graphs")
+
+    response = reader_client.patch(f"{COLLECTIONS}/{graphs}", {"name": "  "}, format="json")
+
+    assert (response.status_code, response.json()["code"]) == (400, "invalid")
+    assert Collection.objects.get(pk=graphs).name == "Graphs"
+
+
 def test_deleting_a_folder_uncounts_only_articles_in_no_other_folder(reader, reader_client):
     only_here, also_default = published_article(), published_article()
     graphs = folder(reader_client, "Graphs")
