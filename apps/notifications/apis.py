@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.notifications import digest, selectors, services
-from apps.notifications.pagination import NotificationPagination
+from apps.notifications.pagination import MAX_PAGE_SIZE, PAGE_SIZE, notification_page
 from apps.notifications.serializers import (
     NotificationListOutputSerializer,
     NotificationListQuerySerializer,
@@ -31,8 +31,19 @@ class NotificationViewSet(viewsets.ViewSet):
         operation_id="notifications_list",
         summary="My notifications, latest activity first",
         description="Likes, collects and follows of one target are aggregated while unread. "
-        "400 `invalid` (a bad kind), 400 `invalid_cursor`.",
-        parameters=[NotificationListQuerySerializer],
+        "Ordered by `(updated_at, id)`, paged on that pair. 400 `invalid` (a bad kind or "
+        "page_size), 400 `invalid_cursor`.",
+        parameters=[
+            NotificationListQuerySerializer,
+            OpenApiParameter("cursor", str, OpenApiParameter.QUERY, required=False),
+            OpenApiParameter(
+                "page_size",
+                {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+                OpenApiParameter.QUERY,
+                required=False,
+                description=f"1 to {MAX_PAGE_SIZE}; {PAGE_SIZE} by default.",
+            ),
+        ],
         responses={
             200: NotificationListOutputSerializer,
             **error_responses(ValidationFailed, InvalidCursor, NotAuthenticated),
@@ -41,13 +52,9 @@ class NotificationViewSet(viewsets.ViewSet):
     def list(self, request: Request) -> Response:
         query = NotificationListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        paginator = NotificationPagination()
-        rows = paginator.paginate_queryset(
-            selectors.notification_list(user=request.user, **query.validated_data),
-            request,
-            view=self,
-        )
-        return paginator.get_paginated_response(selectors.notifications_represent(rows or []))
+        rows = selectors.notification_list(user=request.user, **query.validated_data)
+        page, next_cursor = notification_page(rows, request=request)
+        return Response({"results": selectors.notifications_represent(page), "next": next_cursor})
 
     @extend_schema(
         operation_id="notifications_unread_count",

@@ -46,7 +46,13 @@ class Notification(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["recipient", "-updated_at"], name="notifications_recipient"),
+            # The list's keyset, (updated_at, id) descending, read backwards; unread pages
+            # have their own (read_at IS NULL is an equality on it).
+            models.Index(fields=["recipient", "updated_at", "id"], name="notifications_recent"),
+            models.Index(
+                fields=["recipient", "read_at", "updated_at", "id"],
+                name="notifications_unread_recent",
+            ),
             models.Index(fields=["recipient", "read_at", "kind"], name="notifications_unread"),
             models.Index(fields=["comment_id"], name="notifications_comment"),
         ]
