@@ -41,6 +41,7 @@ THIRD_PARTY_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_elasticsearch_dsl",
+    "django_celery_beat",
 ]
 KERNEL_APPS = [
     "scholarnet.runtime",
@@ -49,6 +50,7 @@ KERNEL_APPS = [
     "scholarnet.cache",
     "scholarnet.ratelimit",
     "scholarnet.observability",
+    "scholarnet.jobs",
 ]
 LOCAL_APPS = [
     "apps.users",
@@ -63,6 +65,9 @@ LOCAL_APPS = [
     "apps.feed",
     "apps.comments",
     "apps.notifications",
+    "apps.payments",
+    "apps.moderation",
+    "apps.ledger",
     "bench",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + KERNEL_APPS + LOCAL_APPS
@@ -195,11 +200,17 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The default schedules, one entry per job, added by each app's section below. Beat does not
+# read them: they are seeded once into django-celery-beat's tables (scholarnet.jobs.schedules),
+# where the admin edits them, and beat runs what the tables say.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
-# Beat's record of when each entry last ran; under var/, never in the source tree.
-CELERY_BEAT_SCHEDULE_FILENAME = env.str(
-    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
-)
+CELERY_BEAT_SCHEDULER = "scholarnet.jobs.schedulers:SeededDatabaseScheduler"
+# Job run records (admin: Scheduled jobs) are deleted after this many days.
+JOBS_RUN_RETENTION_DAYS = env.int("JOBS_RUN_RETENTION_DAYS", default=14)
+CELERY_BEAT_SCHEDULE["jobs-runs-prune"] = {
+    "task": "scholarnet.jobs.tasks.job_runs_prune",
+    "schedule": timedelta(hours=6),
+}
 
 # --- Events -------------------------------------------------------------------------------------
 
@@ -231,15 +242,24 @@ if EVENTS_RELAY_MODE not in {"beat", "loop"}:
 EVENTS_RELAY_READINESS_AFTER = env.float("EVENTS_RELAY_READINESS_AFTER", default=120.0)
 if EVENTS_RELAY_MODE == "beat":
     CELERY_BEAT_SCHEDULE["events-relay-outbox"] = {
-        "task": "scholarnet.events.tasks.relay_outbox",
+        "task": "scholarnet.jobs.tasks.events_relay_outbox",
         "schedule": EVENTS_RELAY_BEAT_SECONDS,
         # A run queued behind a busy worker is useless once the next one is due.
         "options": {"expires": EVENTS_RELAY_BEAT_SECONDS},
     }
 CELERY_BEAT_SCHEDULE["events-prune"] = {
-    "task": "scholarnet.events.tasks.prune_events",
+    "task": "scholarnet.jobs.tasks.events_prune",
     "schedule": timedelta(hours=1),
 }
+# Outbox backlog, consumer lag and dead letters (scholarnet.events.monitoring): beat measures
+# every group this often, and each consumer process its own group (0: neither measures).
+EVENTS_BACKLOG_MEASURE_SECONDS = env.float("EVENTS_BACKLOG_MEASURE_SECONDS", default=15.0)
+if EVENTS_BACKLOG_MEASURE_SECONDS > 0:
+    CELERY_BEAT_SCHEDULE["events-backlog-measure"] = {
+        "task": "scholarnet.events.tasks.measure_backlog",
+        "schedule": EVENTS_BACKLOG_MEASURE_SECONDS,
+        "options": {"expires": EVENTS_BACKLOG_MEASURE_SECONDS},
+    }
 
 # --- API ----------------------------------------------------------------------------------------
 
@@ -580,6 +600,9 @@ CELERY_BEAT_SCHEDULE["interactions-read-marks-prune"] = {
 
 # Per-user follow counts in the Redis hash follows:user:<id>, in seconds; the stat rows refill it.
 FOLLOWS_COUNTS_TTL = env.int("FOLLOWS_COUNTS_TTL", default=900)
+# Whom and which tags a user follows (the feed reads it per page), two-level cached, in seconds;
+# every follow change invalidates it on commit.
+FOLLOWS_FOLLOWING_CACHE_TTL = env.int("FOLLOWS_FOLLOWING_CACHE_TTL", default=600)
 # An anonymous public profile takes its follow counts from this process's copy, at most this
 # old (seconds; 0 reads them on every request): the profile then costs no Redis round trip.
 USER_FOLLOW_COUNTS_LOCAL_TTL = env.float("USER_FOLLOW_COUNTS_LOCAL_TTL", default=2.0)
@@ -629,6 +652,36 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ScholarNet <noreply@scholarnet.local>")
 
+# --- Payments (apps.payments) and the WeChat simulator (apps.wechat_sim) ---------------------
+
+# WeChat Pay API v3 through wechatpayv3. The merchant's credentials come from the environment;
+# with the local simulator on (local, single and test settings; production refuses it) they are
+# the simulator's test keys under var/wechat_sim/ and the gateway is this site's /wechat-sim.
+WECHAT_SIMULATOR_ENABLED = False
+WECHATPAY_GATEWAY = env.str("WECHATPAY_GATEWAY", default="https://api.mch.weixin.qq.com")
+WECHATPAY_MCHID = env.str("WECHATPAY_MCHID", default="")
+WECHATPAY_APPID = env.str("WECHATPAY_APPID", default="")
+WECHATPAY_APIV3_KEY = env.str("WECHATPAY_APIV3_KEY", default="")
+WECHATPAY_PRIVATE_KEY_PATH = env.str("WECHATPAY_PRIVATE_KEY_PATH", default="")
+# The merchant certificate's serial; read from WECHATPAY_CERT_PATH when empty.
+WECHATPAY_CERT_SERIAL_NO = env.str("WECHATPAY_CERT_SERIAL_NO", default="")
+WECHATPAY_CERT_PATH = env.str("WECHATPAY_CERT_PATH", default="")
+# Where the SDK keeps downloaded platform certificates; empty downloads them at each start.
+WECHATPAY_CERT_DIR = env.str("WECHATPAY_CERT_DIR", default="")
+WECHATPAY_NOTIFY_URL = env.str(
+    "WECHATPAY_NOTIFY_URL", default="http://127.0.0.1:8000/api/v1/payments/wechat/notify"
+)
+WECHATPAY_TIMEOUT = env.float("WECHATPAY_TIMEOUT", default=10.0)
+WECHAT_SIMULATOR_PAY_URL = ""
+# A notification whose signed timestamp is further than this from now is refused as a replay.
+PAYMENTS_NOTIFY_MAX_AGE = env.int("PAYMENTS_NOTIFY_MAX_AGE", default=300)
+# Reconciliation asks WeChat about payments still init after this many seconds.
+PAYMENTS_RECONCILE_AFTER = env.int("PAYMENTS_RECONCILE_AFTER", default=1800)
+CELERY_BEAT_SCHEDULE["payments-reconcile"] = {
+    "task": "apps.payments.tasks.payments_reconcile",
+    "schedule": env.float("PAYMENTS_RECONCILE_EVERY", default=300.0),
+}
+
 # --- Hot list (apps.ranking) --------------------------------------------------------------------
 
 # score = (sum(weight * count) - RANKING_SCORE_OFFSET)
@@ -652,4 +705,32 @@ CELERY_BEAT_SCHEDULE["ranking-compute"] = {
     "task": "apps.ranking.tasks.ranking_compute",
     "schedule": float(RANKING_CACHE_TTL),
     "options": {"expires": float(RANKING_CACHE_TTL)},
+}
+
+# --- Moderation (apps.moderation) --------------------------------------------------------------
+
+# Trust levels, Discourse-style, recomputed by the job from activity. A level is reached when
+# every threshold of it is met; once reached it stays, except that MODERATION_TRUST_MAX_FLAGS
+# upheld reports against a user's content hold them at level 0. Below level 1 an account may
+# not post links in comments and is held to the *_new_account rate scopes (apps/moderation/rates.py).
+MODERATION_TRUST_LEVEL_1 = {
+    "account_age_days": env.int("MODERATION_TRUST_1_AGE_DAYS", default=1),
+    "articles_read": env.int("MODERATION_TRUST_1_ARTICLES_READ", default=5),
+    "likes_received": env.int("MODERATION_TRUST_1_LIKES_RECEIVED", default=0),
+}
+MODERATION_TRUST_LEVEL_2 = {
+    "account_age_days": env.int("MODERATION_TRUST_2_AGE_DAYS", default=15),
+    "articles_read": env.int("MODERATION_TRUST_2_ARTICLES_READ", default=30),
+    "likes_received": env.int("MODERATION_TRUST_2_LIKES_RECEIVED", default=5),
+}
+MODERATION_TRUST_MAX_FLAGS = env.int("MODERATION_TRUST_MAX_FLAGS", default=3)
+MODERATION_TRUST_BATCH_SIZE = env.int("MODERATION_TRUST_BATCH_SIZE", default=1000)
+CELERY_BEAT_SCHEDULE["moderation-trust-levels"] = {
+    "task": "apps.moderation.tasks.moderation_trust_levels_compute",
+    "schedule": 3600.0,
+}
+# Ends suspensions whose period is over (reopens the account).
+CELERY_BEAT_SCHEDULE["moderation-suspensions-end"] = {
+    "task": "apps.moderation.tasks.moderation_suspensions_end",
+    "schedule": 60.0,
 }

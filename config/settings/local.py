@@ -16,3 +16,20 @@ SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=_generated["DJANGO_SECRET_KEY"
 JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default=_generated["JWT_SIGNING_KEY"])
 LOG_FORMAT = env.str("LOG_FORMAT", default="console")
 LOGGING["handlers"]["stderr"]["formatter"] = LOG_FORMAT
+
+# The local WeChat simulator (apps.wechat_sim): WeChat Pay (and QR login) against this site, with
+# test keys generated under var/wechat_sim/. production.py refuses it.
+WECHAT_SIMULATOR_ENABLED = env.bool("WECHAT_SIMULATOR_ENABLED", default=True)
+if WECHAT_SIMULATOR_ENABLED:
+    from apps.wechat_sim.keys import merchant_settings
+
+    INSTALLED_APPS = [*INSTALLED_APPS, "apps.wechat_sim"]
+    globals().update(
+        merchant_settings(
+            directory=VAR_DIR / "wechat_sim",
+            site_url=env.str(
+                "WECHAT_SIMULATOR_SITE_URL",
+                default=f"http://127.0.0.1:{env.int('PORT', default=8000)}",
+            ),
+        )
+    )

@@ -3,6 +3,8 @@
 A missing secret raises ``ImproperlyConfigured`` at start-up instead of running with a weak one.
 """
 
+from django.core.exceptions import ImproperlyConfigured
+
 from config.settings.base import *
 from config.settings.base import env
 
@@ -22,6 +24,17 @@ STORAGES = STATIC_MANIFEST_STORAGES
 
 # WeChat login needs its credentials and registered redirect page only when it is switched on.
 WECHAT_STATE_COOKIE_SECURE = env.bool("WECHAT_STATE_COOKIE_SECURE", default=True)
+# The local WeChat simulator signs with test keys anyone can regenerate: never in production.
+if env.bool("WECHAT_SIMULATOR_ENABLED", default=False):
+    raise ImproperlyConfigured("WECHAT_SIMULATOR_ENABLED is for local runs; production refuses it")
+WECHAT_SIMULATOR_ENABLED = False
+# WeChat Pay: the merchant's credentials, required once payments are switched on.
+if env.bool("WECHATPAY_ENABLED", default=False):
+    WECHATPAY_MCHID = env.str("WECHATPAY_MCHID")
+    WECHATPAY_APPID = env.str("WECHATPAY_APPID")
+    WECHATPAY_APIV3_KEY = env.str("WECHATPAY_APIV3_KEY")
+    WECHATPAY_PRIVATE_KEY_PATH = env.str("WECHATPAY_PRIVATE_KEY_PATH")
+    WECHATPAY_NOTIFY_URL = env.str("WECHATPAY_NOTIFY_URL")
 if WECHAT_LOGIN_ENABLED:
     WECHAT_APP_ID = SOCIAL_AUTH_WEIXIN_KEY = env.str("WECHAT_APP_ID")
     WECHAT_APP_SECRET = SOCIAL_AUTH_WEIXIN_SECRET = env.str("WECHAT_APP_SECRET")

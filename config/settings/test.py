@@ -49,3 +49,14 @@ if env.str("TEST_DATABASE_NAME", default=""):
 ARTICLE_PUBLIC_FIRST_PAGE_COUNTS_TTL = env.float(
     "ARTICLE_PUBLIC_FIRST_PAGE_COUNTS_TTL", default=0.0
 )
+
+# The WeChat simulator serves the suite: the SDK's HTTP calls to http://testserver are routed to
+# the Django test client (tests/payments/wechat_http.py), so nothing leaves the process.
+WECHAT_SIMULATOR_ENABLED = env.bool("WECHAT_SIMULATOR_ENABLED", default=True)
+if WECHAT_SIMULATOR_ENABLED:
+    from apps.wechat_sim.keys import merchant_settings
+
+    INSTALLED_APPS = [*INSTALLED_APPS, "apps.wechat_sim"]
+    globals().update(
+        merchant_settings(directory=VAR_DIR / "wechat_sim", site_url="http://testserver")
+    )

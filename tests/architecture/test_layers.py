@@ -26,6 +26,7 @@ LAYERS: list[set[str]] = [
         "ledger",
         "moderation",
         "migrator",
+        "wechat_sim",
     },
     {"web"},
 ]

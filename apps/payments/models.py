@@ -1,0 +1,78 @@
+"""Payments (one WeChat Pay Native order each) and every notification WeChat sent about them.
+
+Amounts are integer fen. ``Payment.status`` only moves along the transitions of
+``apps.payments.states``; the row is changed by a compare-and-set UPDATE on the old status, so two
+concurrent callbacks can never both apply.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class PaymentStatus(models.TextChoices):
+    INIT = "init", "awaiting payment"
+    SUCCESS = "success", "paid"
+    FAILED = "failed", "failed"
+    CLOSED = "closed", "closed"
+    REFUNDED = "refunded", "refunded"
+
+
+class Payment(models.Model):
+    out_trade_no = models.CharField(max_length=32, unique=True)  # WeChat: 6-32 characters
+    amount = models.PositiveIntegerField()  # fen
+    description = models.CharField(max_length=127)
+    payer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments"
+    )
+    biz_type = models.CharField(max_length=32)
+    biz_id = models.BigIntegerField()
+    status = models.CharField(
+        max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.INIT
+    )
+    code_url = models.CharField(max_length=255, blank=True)
+    transaction_id = models.CharField(max_length=64, blank=True)  # WeChat's own order number
+    refund_reason = models.CharField(max_length=80, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # Reconciliation pages through old unpaid orders by primary key.
+            models.Index(fields=["status", "id"], name="payment_status_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.out_trade_no} {self.amount} fen {self.status}"
+
+
+class NotificationOutcome(models.TextChoices):
+    APPLIED = "applied", "applied"
+    DUPLICATE = "duplicate", "duplicate (already in that state)"
+    REFUSED = "refused", "refused transition"
+    FORGED = "forged", "signature invalid"
+    STALE = "stale", "timestamp too old or too new"
+    REPLAYED = "replayed", "nonce already seen"
+    AMOUNT_MISMATCH = "amount_mismatch", "amount differs from the order"
+    UNKNOWN_ORDER = "unknown_order", "no such order"
+    MALFORMED = "malformed", "not a payment notification"
+
+
+class PaymentNotification(models.Model):
+    """One HTTP request to the notify endpoint, stored raw, whatever became of it."""
+
+    received_at = models.DateTimeField(auto_now_add=True)
+    headers = models.JSONField()  # the Wechatpay-* headers as received
+    body = models.TextField()  # the raw body, still encrypted
+    # The signed nonce: unique, so the same signed request twice is a replay, even concurrently.
+    # Empty when the request carried none (then it cannot have been verified either).
+    nonce = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    notification_id = models.CharField(max_length=64, blank=True)  # WeChat's notification id
+    out_trade_no = models.CharField(max_length=32, blank=True, db_index=True)
+    trade_state = models.CharField(max_length=32, blank=True)
+    outcome = models.CharField(max_length=16, choices=NotificationOutcome.choices)
+
+    def __str__(self) -> str:
+        return f"{self.received_at:%Y-%m-%d %H:%M:%S} {self.out_trade_no or '?'} {self.outcome}"

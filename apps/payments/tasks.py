@@ -1,0 +1,14 @@
+"""Celery tasks: thin wrappers that call one service each."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from apps.payments import services
+from scholarnet.locks import single_runner
+
+
+@shared_task(ignore_result=True)
+@single_runner(ttl_seconds=600)
+def payments_reconcile() -> None:
+    services.payments_reconcile()
