@@ -8,3 +8,12 @@ class CommentsConfig(AppConfig):
     # comment_count reaches article reads through the interactions app's provider: the count
     # sits in its stat row and Redis hash, moved by our services through
     # ``apps.interactions.comment_counts``, so a page reads one hash for every count.
+
+    def ready(self) -> None:
+        # interactions_recount rebuilds comment_count from our comments through this provider.
+        from apps.comments.selectors import article_comment_counts
+        from apps.interactions.comment_counts import article_comment_facts
+
+        article_comment_facts.register(
+            name=self.label, fields=("comment_count",), provide=article_comment_counts
+        )

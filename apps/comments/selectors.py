@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import F, QuerySet, Window
+from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from apps.articles.errors import ArticleNotFound
@@ -127,3 +127,18 @@ def comment_page_represent(roots: list[Comment], *, with_replies: bool) -> list[
         return comment_represent(comment, author=authors.get(comment.author_id))
 
     return [{**one(root), "replies": [one(r) for r in replies.get(root.pk, [])]} for root in roots]
+
+
+def article_comment_counts(*, ids: list[int]) -> dict[int, dict[str, int]]:
+    """``{article_id: {"comment_count": n}}`` from the comments themselves (articles with any).
+
+    The facts ``interactions_recount`` rebuilds comment_count from, one grouped query on the
+    ``(article_id, root, -id)`` index for a whole batch of articles.
+    """
+    rows = (
+        Comment.objects.filter(article_id__in=ids)
+        .values_list("article_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {article_id: {"comment_count": n} for article_id, n in rows}

@@ -42,7 +42,10 @@ class ArticleStatAdmin(_ReadOnly):
         # Idempotent and safe while the site runs, but it locks rows: staff only.
         return bool(request.user.is_active and request.user.is_staff)
 
-    @admin.action(description="Recount likes and collects from the facts", permissions=["recount"])
+    @admin.action(
+        description="Recount likes, collects, reads and comments from the facts",
+        permissions=["recount"],
+    )
     def recount(self, request: HttpRequest, queryset: QuerySet[ArticleStat]) -> None:
         ids = sorted(queryset.values_list("article_id", flat=True))
         changed = article_stats_recount(article_ids=ids)

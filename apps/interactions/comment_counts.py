@@ -3,6 +3,10 @@
 The comments app owns the facts (comments) and calls these inside the transaction of each
 comment write; the count lives beside the other counts in ``ArticleStat`` and in the same Redis
 hash, so a page of articles still costs one hash read for every count.
+
+``interactions_recount`` rebuilds comment_count from the comments themselves, which this app
+cannot import (comments builds on interactions): the comments app registers the count in
+:data:`article_comment_facts` from its ``ready()``.
 """
 
 from __future__ import annotations
@@ -13,6 +17,12 @@ from django.utils import timezone
 
 from apps.interactions.counters import counters_incr_on_commit
 from apps.interactions.models import ArticleStat
+from scholarnet.providers import BulkFieldProviders
+
+# provide(ids=[article ids]) → {article_id: {"comment_count": comments now}}; ids left out: 0.
+article_comment_facts: BulkFieldProviders[int] = BulkFieldProviders(
+    name="interactions.article_comment_facts", defaults={"comment_count": 0}
+)
 
 
 def article_stat_ensure(*, article_id: int) -> None:

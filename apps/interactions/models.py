@@ -94,7 +94,9 @@ class ArticleReadMark(models.Model):
     """One row per (day, article, reader): a reader's repeat visits on one day count once.
 
     ``reader_key`` is ``u:<user id>`` for a signed-in reader, ``a:<fingerprint>`` otherwise.
-    Old days are pruned by a beat job; the counters keep the totals.
+    Old days are pruned by a beat job, which first adds them to :class:`ArticleReadDay`; so
+    ``read_count`` is always the marks plus the pruned days (what ``interactions_recount``
+    rebuilds it from).
     """
 
     day = models.DateField()
@@ -114,3 +116,23 @@ class ArticleReadMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reader_key} read #{self.article_id} on {self.day}"
+
+
+class ArticleReadDay(models.Model):
+    """The distinct readers of one article on one pruned day: the marks, rolled up.
+
+    The prune job moves a day's marks here (one row per article and day) in the transaction that
+    deletes them, so the reads stay countable from facts after the marks are gone.
+    """
+
+    article_id = models.BigIntegerField()
+    day = models.DateField()
+    readers = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article_id", "day"], name="interactions_read_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.article_id}: {self.readers} readers on {self.day}"

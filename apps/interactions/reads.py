@@ -25,14 +25,17 @@ Pipeline
     4. After the commit the Redis count hashes ``interactive:article:<id>`` are incremented,
        only where they are cached (``counters.counters_incr_on_commit``).
 
-Marks older than ``READS_MARK_RETENTION_DAYS`` are deleted by the beat task ``read_marks_prune``;
-the totals stay in ``ArticleStat.read_count``.
+Marks older than ``READS_MARK_RETENTION_DAYS`` are rolled up by the beat task
+``read_marks_prune`` into ``ArticleReadDay`` (readers per article and day) and deleted, so
+``read_count`` can always be rebuilt from facts: the marks plus the rolled-up days
+(``manage.py interactions_recount``).
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, date, timedelta
 from typing import Any
@@ -43,10 +46,10 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transac
 from django.utils import timezone
 
 from apps.interactions.counters import counters_incr_on_commit
-from apps.interactions.models import ArticleReadMark, ArticleStat
+from apps.interactions.models import ArticleReadDay, ArticleReadMark, ArticleStat
 from scholarnet.events.batches import batch_consumer
 from scholarnet.events.envelope import Event
-from scholarnet.locks import single_runner
+from scholarnet.jobs.runs import periodic_job
 
 logger = logging.getLogger(__name__)
 
@@ -176,7 +179,7 @@ def _new_stat_value(field: models.Field, *, now: Any) -> Any:
 
 
 @shared_task(ignore_result=True)
-@single_runner("interactions.reads_drain", ttl_seconds=60)
+@periodic_job(lock="interactions.reads_drain", ttl_seconds=60)
 def reads_drain() -> int:
     """Embedded mode: apply every batch waiting in the Redis stream, then return."""
     from scholarnet.events.stream import StreamBatchRunner
@@ -185,11 +188,53 @@ def reads_drain() -> int:
 
 
 @shared_task(ignore_result=True)
+@periodic_job(lock="interactions.read_marks_prune", ttl_seconds=600)
 def read_marks_prune() -> int:
-    """Delete the marks of days no read can still arrive for, in short chunks."""
+    """Roll the marks of days no read can still arrive for into ``ArticleReadDay``, in chunks.
+
+    Each chunk is locked, added to the per-day rows and deleted in one transaction, so a crash
+    or a second runner neither loses a read nor adds one twice: ``read_count`` stays the number
+    of marks plus the rolled-up days, which ``interactions_recount`` rebuilds it from.
+    """
     cutoff = timezone.now().date() - timedelta(days=settings.READS_MARK_RETENTION_DAYS)
-    old = ArticleReadMark.objects.filter(day__lt=cutoff)
-    deleted = 0
+    old = ArticleReadMark.objects.filter(day__lt=cutoff).order_by("id")
+    pruned = 0
     while ids := list(old.values_list("id", flat=True)[:PRUNE_CHUNK]):
-        deleted += ArticleReadMark.objects.filter(id__in=ids).delete()[0]
-    return deleted
+        pruned += _marks_roll_up(ids)
+    return pruned
+
+
+def _marks_roll_up(ids: list[int]) -> int:
+    with transaction.atomic():
+        # A locking read sees the latest rows: marks another runner rolled up are gone.
+        locked = ArticleReadMark.objects.select_for_update().filter(id__in=ids).order_by("id")
+        rows = list(locked.values_list("id", "article_id", "day"))
+        if not rows:
+            return 0
+        days = Counter((article_id, day) for _, article_id, day in rows)
+        _read_days_add(days)
+        ArticleReadMark.objects.filter(id__in=[row[0] for row in rows]).delete()
+    return len(rows)
+
+
+def _read_days_add(days: Counter[tuple[int, date]]) -> None:
+    """One upsert: ``readers += n`` per (article, day), creating the rows that do not exist."""
+    db = connections[DEFAULT_DB_ALIAS]
+    quote = db.ops.quote_name
+    table = quote(ArticleReadDay._meta.db_table)
+    day_field = ArticleReadDay._meta.get_field("day")
+    params: list[Any] = []
+    for (article_id, day), readers in sorted(days.items()):
+        params += [article_id, day_field.get_db_prep_value(day, db), readers]
+    values = ", ".join(["(%s, %s, %s)"] * len(days))
+    column = quote("readers")
+    if db.vendor == "mysql":
+        tail = f"ON DUPLICATE KEY UPDATE {column} = {column} + VALUES({column})"
+    else:
+        tail = (
+            f"ON CONFLICT ({quote('article_id')}, {quote('day')}) DO UPDATE SET "
+            f"{column} = {table}.{column} + excluded.{column}"
+        )
+    sql = f"INSERT INTO {table} (article_id, day, {column}) VALUES {values} {tail}"  # noqa: S608
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)  # identifiers from the model, every value a parameter

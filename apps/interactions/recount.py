@@ -1,45 +1,71 @@
 """Rebuilding the counters from the facts: ``interactions_recount`` and the admin action.
 
-Derived state is never the only copy of anything: ``like_count`` and ``collect_count`` of the
-stat rows follow from the likes and the folder entries, and this rebuilds them while the site
-keeps liking. ``read_count`` and ``comment_count`` are not rebuilt here: their facts belong to
-the read pipeline (pruned read marks) and the comments app.
+Derived state is never the only copy of anything. Each counter of the stat rows follows from
+facts, and this rebuilds them while the site keeps writing:
+
+- ``like_count``: the likes; ``collect_count``: the distinct users with the article in a folder;
+- ``read_count``: the read marks (one per reader, article and day) plus the days the prune job
+  already rolled up into ``ArticleReadDay``;
+- ``comment_count``: the comments, counted by the comments app through the provider
+  :data:`apps.interactions.comment_counts.article_comment_facts` it registers in ``ready()``
+  (this app may not import it: comments already builds on interactions). Without a provider
+  comment_count is left as it is.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 
+from apps.interactions.comment_counts import article_comment_facts
 from apps.interactions.counters import counters_forget
-from apps.interactions.models import ArticleLike, ArticleStat, CollectionItem
+from apps.interactions.models import (
+    ArticleLike,
+    ArticleReadDay,
+    ArticleReadMark,
+    ArticleStat,
+    CollectionItem,
+)
 
-__all__ = ["article_ids_with_facts", "article_stats_recount"]
+__all__ = ["RECOUNTED", "article_ids_with_facts", "article_stats_recount"]
+
+logger = logging.getLogger(__name__)
+
+RECOUNTED = ("like_count", "collect_count", "read_count", "comment_count")
+
+Counts = dict[int, int]
 
 
 def article_ids_with_facts(*, after_id: int, limit: int) -> list[int]:
-    """The next ``limit`` article ids above ``after_id`` that have a stat row or a fact."""
+    """The next ``limit`` article ids above ``after_id`` that have a stat row or a fact.
+
+    Reads and comments always create the stat row in the transaction of the fact; likes,
+    folder entries and rolled-up read days are scanned too, for stat rows lost by hand.
+    """
     ids: set[int] = set()
-    for model, column in ((ArticleStat, "article_id"), (ArticleLike, "article_id")):
-        rows = model.objects.filter(**{f"{column}__gt": after_id}).order_by(column)
-        ids.update(rows.values_list(column, flat=True).distinct()[:limit])
-    items = CollectionItem.objects.filter(article_id__gt=after_id).order_by("article_id")
-    ids.update(items.values_list("article_id", flat=True).distinct()[:limit])
+    for model in (ArticleStat, ArticleLike, CollectionItem, ArticleReadDay):
+        rows = model.objects.filter(article_id__gt=after_id).order_by("article_id")
+        ids.update(rows.values_list("article_id", flat=True).distinct()[:limit])
     return sorted(ids)[:limit]
 
 
-def article_stats_recount(*, article_ids: list[int]) -> int:
-    """Set like_count and collect_count of ``article_ids`` from the facts; how many changed.
+def article_stats_recount(*, article_ids: list[int], counts: tuple[str, ...] = RECOUNTED) -> int:
+    """Set the ``counts`` of ``article_ids`` from the facts; how many stat rows changed.
 
-    The stat rows are locked before the facts are counted, so a like committing meanwhile is
-    either in the count (committed before) or adds itself after the lock is released; it is
-    never counted twice or lost. read_count and comment_count have no facts here to rebuild
-    them from and are left alone. The Redis hashes of the batch are dropped after the commit.
+    The stat rows are locked before the facts are counted, and every writer of a fact (like,
+    collect, read batch, comment) updates the stat row in the fact's transaction: a fact
+    committing meanwhile is either in the count (committed before) or adds itself after the
+    lock is released; it is never counted twice or lost. The batch's Redis hashes are dropped
+    after the commit.
     """
-    if not article_ids:
+    counts = _available(counts)
+    if not article_ids or not counts:
         return 0
     ArticleStat.objects.bulk_create(
         [ArticleStat(article_id=article_id) for article_id in article_ids], ignore_conflicts=True
@@ -48,25 +74,81 @@ def article_stats_recount(*, article_ids: list[int]) -> int:
         stats = list(
             ArticleStat.objects.select_for_update().filter(pk__in=article_ids).order_by("pk")
         )
-        likes = _grouped(ArticleLike.objects.filter(article_id__in=article_ids), "user_id")
-        collects = _grouped(CollectionItem.objects.filter(article_id__in=article_ids), "user_id")
-        changed = [
-            stat
-            for stat in stats
-            if _recounted(stat, likes.get(stat.pk, 0), collects.get(stat.pk, 0))
-        ]
-        ArticleStat.objects.bulk_update(changed, ["like_count", "collect_count", "updated_at"])
+        facts = {field: FACT_COUNTS[field](article_ids) for field in counts}
+        changed = [stat for stat in stats if _recounted(stat, facts)]
+        ArticleStat.objects.bulk_update(changed, [*counts, "updated_at"])
         transaction.on_commit(lambda: counters_forget(article_ids=article_ids))
     return len(changed)
 
 
-def _grouped(facts: Any, distinct: str) -> dict[int, int]:
+def _available(counts: tuple[str, ...]) -> tuple[str, ...]:
+    if "comment_count" in counts and not article_comment_facts.provider_names():
+        logger.warning("comment_count left alone: no app provides the comment facts")
+        return tuple(field for field in counts if field != "comment_count")
+    return counts
+
+
+def _likes(article_ids: list[int]) -> Counts:
+    return _grouped(ArticleLike.objects.filter(article_id__in=article_ids), "user_id")
+
+
+def _collects(article_ids: list[int]) -> Counts:
+    return _grouped(CollectionItem.objects.filter(article_id__in=article_ids), "user_id")
+
+
+def _reads(article_ids: list[int]) -> Counts:
+    """Marks still kept plus the rolled-up days: each (reader, article, day) once."""
+    reads = _grouped(
+        ArticleReadMark.objects.filter(article_id__in=article_ids, day__in=_mark_days()), "id"
+    )
+    days = (
+        ArticleReadDay.objects.filter(article_id__in=article_ids)
+        .values("article_id")
+        .annotate(n=Sum("readers"))
+        .order_by()
+    )
+    for row in days:
+        reads[row["article_id"]] = reads.get(row["article_id"], 0) + int(row["n"])
+    return reads
+
+
+def _mark_days() -> list[date]:
+    # The marks' index leads with the day: naming the few kept days makes the count a handful
+    # of index ranges instead of a scan of every mark.
+    span = ArticleReadMark.objects.aggregate(first=Min("day"), last=Max("day"))
+    if span["first"] is None:
+        return []
+    length = (span["last"] - span["first"]).days + 1
+    return [span["first"] + timedelta(days=offset) for offset in range(length)]
+
+
+def _comments(article_ids: list[int]) -> Counts:
+    rows = article_comment_facts.collect(article_ids)
+    return {article_id: int(row["comment_count"]) for article_id, row in rows.items()}
+
+
+FACT_COUNTS: dict[str, Callable[[list[int]], Counts]] = {
+    "like_count": _likes,
+    "collect_count": _collects,
+    "read_count": _reads,
+    "comment_count": _comments,
+}
+
+
+def _grouped(facts: Any, distinct: str) -> Counts:
     rows = facts.values("article_id").annotate(n=Count(distinct, distinct=True)).order_by()
     return {row["article_id"]: row["n"] for row in rows}
 
 
-def _recounted(stat: ArticleStat, likes: int, collects: int) -> bool:
-    if (stat.like_count, stat.collect_count) == (likes, collects):
+def _recounted(stat: ArticleStat, facts: dict[str, Counts]) -> bool:
+    wrong = {
+        field: found.get(stat.pk, 0)
+        for field, found in facts.items()
+        if getattr(stat, field) != found.get(stat.pk, 0)
+    }
+    if not wrong:
         return False
-    stat.like_count, stat.collect_count, stat.updated_at = likes, collects, timezone.now()
+    for field, value in wrong.items():
+        setattr(stat, field, value)
+    stat.updated_at = timezone.now()
     return True

@@ -1,12 +1,18 @@
 """Concurrency claims, checked with threads against the real database and Redis."""
 
+import uuid
+from datetime import UTC, datetime
+
 import pytest
 from django_redis import get_redis_connection
 
-from apps.interactions import services
+from apps.comments import services as comment_services
+from apps.comments.models import Comment
+from apps.interactions import reads, recount, services
 from apps.interactions.counters import counts_key
 from apps.interactions.models import ArticleLike, ArticleStat, Collection, CollectionItem
 from apps.interactions.selectors import article_stats_provide
+from scholarnet.events.envelope import Event
 from scholarnet.events.models import OutboxEvent
 from tests.articles.factories import published_article
 from tests.support.concurrency import run_together
@@ -87,3 +93,36 @@ def test_parallel_collects_by_distinct_users_add_up():
 
     assert all(isinstance(result, services.CollectState) for result in results), results
     assert ArticleStat.objects.get(pk=article.pk).collect_count == 50
+
+
+def test_recounts_racing_read_batches_and_comments_lose_and_double_nothing():
+    """Read batches, comments and prunes commit while recounts run: the counts stay exact."""
+    articles = [published_article() for _ in range(3)]
+    ids = [article.pk for article in articles]
+    writers = [UserFactory() for _ in range(4)]
+    now = datetime.now(UTC)
+
+    def work(i):
+        if i % 4 == 0:
+            return recount.article_stats_recount(article_ids=ids)
+        if i % 4 == 1:
+            return comment_services.comment_create(
+                user=writers[i % 4], article_id=ids[i % 3], content=f"c{i}"
+            )
+        readers = [f"a:{i}-{n}" for n in range(20)]
+        batch = [_read(article_id, reader, now) for article_id in ids for reader in readers]
+        return reads.reads_apply(batch)
+
+    results = run_together(24, work)
+
+    assert not [result for result in results if isinstance(result, Exception)], results
+    for article_id in ids:
+        row = ArticleStat.objects.get(pk=article_id)
+        assert row.read_count == 12 * 20
+        assert row.comment_count == Comment.objects.filter(article_id=article_id).count() == 2
+    assert recount.article_stats_recount(article_ids=ids) == 0  # nothing left to correct
+
+
+def _read(article_id, reader, at):
+    payload = {"article_id": article_id, "author_id": None, "reader": reader}
+    return Event(uuid.uuid4(), "article.read", 1, at, payload)
