@@ -65,6 +65,7 @@ LOCAL_APPS = [
     "apps.feed",
     "apps.comments",
     "apps.notifications",
+    "apps.ledger",
     "apps.payments",
     "apps.moderation",
     "apps.ledger",

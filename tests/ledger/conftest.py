@@ -1,0 +1,1 @@
+from tests.articles.conftest import anonymous_client  # noqa: F401 - shared fixture
