@@ -5,10 +5,10 @@ from __future__ import annotations
 from celery import shared_task
 
 from apps.notifications import digest
-from scholarnet.locks import single_runner
+from scholarnet.jobs.runs import periodic_job
 
 
 @shared_task(ignore_result=True)
-@single_runner(ttl_seconds=600)
+@periodic_job(ttl_seconds=600)
 def notifications_digest_send() -> int:
     return digest.digests_send_due()

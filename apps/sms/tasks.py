@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from apps.sms import services
-from scholarnet.locks import single_runner
+from scholarnet.jobs.runs import periodic_job
 
 
 @shared_task(ignore_result=True)
@@ -14,12 +14,12 @@ def sms_deliver(message_id: int) -> None:
 
 
 @shared_task(ignore_result=True)
-@single_runner(ttl_seconds=60)
+@periodic_job(ttl_seconds=60)
 def sms_requeue_due() -> None:
     services.sms_due_requeue()
 
 
 @shared_task(ignore_result=True)
-@single_runner(ttl_seconds=600)
+@periodic_job(ttl_seconds=600)
 def sms_prune() -> None:
     services.sms_messages_prune()
