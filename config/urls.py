@@ -19,6 +19,7 @@ api_v1_patterns: list = [
     path("", include("apps.feed.urls")),
     path("", include("apps.comments.urls")),
     path("", include("apps.notifications.urls")),
+    path("", include("apps.moderation.urls")),
     path("", include("apps.ledger.urls")),
 ]
 

@@ -16,7 +16,12 @@ from rest_framework.response import Response
 
 from apps.articles.errors import ArticleNotFound
 from apps.comments import selectors, services
-from apps.comments.errors import CommentDeleteDenied, CommentNotFound, InvalidParent
+from apps.comments.errors import (
+    CommentDeleteDenied,
+    CommentLinksNotAllowed,
+    CommentNotFound,
+    InvalidParent,
+)
 from apps.comments.pagination import CommentReplyPagination, CommentRootPagination
 from apps.comments.rates import COMMENT
 from apps.comments.serializers import (
@@ -74,14 +79,20 @@ class ArticleCommentViewSet(viewsets.ViewSet):
         operation_id="articles_comments_create",
         summary="Comment on a public article, or reply to one of its comments",
         description="Content: 1 to 10,000 characters of Markdown with math. 400 `invalid`, "
-        "400 `invalid_parent` (a parent on another article, or deleted); 404 `not_found`; "
-        "429 `rate_limited`.",
+        "400 `invalid_parent` (a parent on another article, or deleted); 400 "
+        "`comment_links_not_allowed` (links from an account below trust level 1); 404 "
+        "`not_found`; 429 `rate_limited` (tighter for accounts below trust level 1).",
         parameters=[ARTICLE_ID],
         request=CommentCreateInputSerializer,
         responses={
             201: CommentOutputSerializer,
             **error_responses(
-                ValidationFailed, InvalidParent, NotAuthenticated, ArticleNotFound, RateLimited
+                ValidationFailed,
+                InvalidParent,
+                CommentLinksNotAllowed,
+                NotAuthenticated,
+                ArticleNotFound,
+                RateLimited,
             ),
         },
     )

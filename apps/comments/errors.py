@@ -19,3 +19,9 @@ class InvalidParent(ValidationFailed):
 class CommentDeleteDenied(PermissionDenied):
     code = "comment_delete_denied"
     default_detail = "Only the comment's author, the article's author or a moderator may delete it."
+
+
+class CommentLinksNotAllowed(ValidationFailed):
+    # New accounts (trust level 0) may not post links: the spammer's first move.
+    code = "comment_links_not_allowed"
+    default_detail = "New accounts cannot post links in comments yet."

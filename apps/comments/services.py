@@ -21,6 +21,7 @@ from apps.articles.rendering import derive_abstract, plain_text, render_markdown
 from apps.comments.errors import CommentDeleteDenied, CommentNotFound, InvalidParent
 from apps.comments.events import CommentCreated, CommentDeleted
 from apps.comments.models import Comment
+from apps.comments.policy import comment_links_check
 from apps.interactions.comment_counts import (
     article_comment_count_add,
     article_stat_ensure,
@@ -44,6 +45,7 @@ def comment_create(
     """A comment on a public article, or a reply to one of its comments."""
     article_author_id = _public_author_id(article_id)
     html = render_markdown(content)
+    comment_links_check(user_id=user.pk, content=content, content_html=html)
     article_stat_ensure(article_id=article_id)
     with transaction.atomic():
         comment_count = article_comment_count_add(article_id=article_id, delta=1)

@@ -23,6 +23,7 @@ KNOWN_TYPES: frozenset[str] = frozenset(
         "user.changed",
         "search.any",
         "migrator.fix",
+        "moderation.action",
     }
 )
 

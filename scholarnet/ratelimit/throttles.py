@@ -12,6 +12,9 @@ overriding :meth:`RedisRateThrottle.get_ident_key`; a key built from request dat
         def get_ident_key(self, request, view):
             return f"phone:{key_digest(request.data.get('phone', ''))}"
 
+Hooks registered with :func:`~scholarnet.ratelimit.tightening.rate_tightening_register` may
+add scopes for a signed-in user (new accounts get tighter limits); each is checked as well.
+
 Over the limit it raises :class:`~scholarnet.api.errors.RateLimited`, so the response is the
 usual error envelope with ``Retry-After``. A Redis outage follows the scope (security scopes
 count locally, the rest follow ``RATELIMIT_FAIL_OPEN``). Limits on *failed* attempts at a secret
@@ -30,6 +33,7 @@ from scholarnet.api.errors import RateLimited
 from scholarnet.ratelimit.ident import client_ip, rate_limit_ident
 from scholarnet.ratelimit.scopes import RateScope
 from scholarnet.ratelimit.service import check_rate
+from scholarnet.ratelimit.tightening import rate_tightenings
 
 
 class RedisRateThrottle(BaseThrottle):
@@ -43,7 +47,17 @@ class RedisRateThrottle(BaseThrottle):
         decision = check_rate(scope, ident)
         if not decision.allowed:
             raise RateLimited(retry_after=math.ceil(decision.retry_after))
+        for extra in self._tightenings(scope, request):
+            decision = check_rate(extra, ident)
+            if not decision.allowed:
+                raise RateLimited(retry_after=math.ceil(decision.retry_after))
         return True
+
+    def _tightenings(self, scope: RateScope | str, request: Request) -> list[RateScope]:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return []
+        return rate_tightenings(scope if isinstance(scope, str) else scope.name, user)
 
     def get_scope(self, view: Any) -> RateScope | str | None:
         return self.scope or getattr(view, "throttle_scope", None)
