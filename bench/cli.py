@@ -11,7 +11,7 @@ from types import FrameType
 from typing import Any
 
 from bench import markdown, report
-from bench.measure import Plan, ServerRun, cleanest, measure_server
+from bench.measure import Plan, ServerRun, every_round, measure_server
 from bench.runtime import BenchEnvironment, BenchError, bench_environment, embedded_redis
 from bench.scenarios import BARE, SCENARIOS, Scenario, select
 from bench.servers import SERVERS, ServerSpec
@@ -45,8 +45,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--rounds",
         type=int,
         default=1,
-        help="measure everything this many times and keep, per scenario, the round least "
-        "disturbed by other work on the machine (1)",
+        help="measure everything this many times; every round is recorded and reported, with "
+        "the min and median ratio per scenario (1)",
     )
     parser.add_argument(
         "--server",
@@ -132,6 +132,26 @@ def run_scenarios(plan: Plan, spec: ServerSpec) -> None:
     server_run = _rounds(plan, [spec])[0]
     run = _run_info(plan, spec) | {"server_memory_mib": server_run.memory_mib}
     report.write_scenario_results(run, server_run.outcomes)
+    if plan.rounds > 1:
+        _print_rounds(server_run)
+
+
+def _print_rounds(server_run: ServerRun) -> None:
+    print("bench: ratio to bare in every round (min / median)")
+    for outcome in server_run.outcomes:
+        data = outcome.as_dict()
+        if "rounds" not in data:
+            print(f"  {outcome.scenario.name:<28} not measured")
+            continue
+        ratios = " ".join(
+            "n/a" if r["ratio_to_bare"] is None else f"{r['ratio_to_bare']:.2f}"
+            for r in data["rounds"]
+        )
+        loads = " ".join(f"{r['other_load_pct']}%" for r in data["rounds"])
+        print(
+            f"  {outcome.scenario.name:<28} {ratios}  ({data['ratio_min']} / "
+            f"{data['ratio_median']})  other load {loads}"
+        )
 
 
 def compare_servers(plan: Plan) -> None:
@@ -148,14 +168,14 @@ def compare_servers(plan: Plan) -> None:
 
 
 def _rounds(plan: Plan, specs: list[ServerSpec]) -> list[ServerRun]:
-    """Measure every server ``plan.rounds`` times, alternating servers, keep the cleanest."""
+    """Measure every server ``plan.rounds`` times, alternating servers, keeping every round."""
     runs: dict[str, list[ServerRun]] = {spec.name: [] for spec in specs}
     for round_number in range(1, plan.rounds + 1):
         if plan.rounds > 1:
             print(f"bench: round {round_number} of {plan.rounds}")
         for spec in specs:
             runs[spec.name].append(measure_server(plan, spec))
-    return [cleanest(server_runs) for server_runs in runs.values()]
+    return [every_round(server_runs) for server_runs in runs.values()]
 
 
 def _run_info(plan: Plan, spec: ServerSpec | None) -> dict[str, Any]:
@@ -165,6 +185,7 @@ def _run_info(plan: Plan, spec: ServerSpec | None) -> dict[str, Any]:
     return info | {
         "workers": plan.workers,
         "rounds": plan.rounds,
+        "rounds_kept": "every",  # before: only the least disturbed round of each scenario
         "mode": plan.bench.mode,
         "database": plan.bench.database,
         "redis": plan.bench.redis,

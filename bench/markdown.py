@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +16,21 @@ Produced by `python -m bench` (`make bench`). The blocks between `BEGIN GENERATE
 `END GENERATED` markers are rewritten from `bench/results/*.json` on every run; the text around
 them is written by hand and kept.
 
-## Latest run
+## Embedded mode (SQLite, embedded Redis)
 
-<!-- BEGIN GENERATED: run -->
-<!-- END GENERATED: run -->
+<!-- BEGIN GENERATED: run:embedded -->
+<!-- END GENERATED: run:embedded -->
 
-## Scenarios
+<!-- BEGIN GENERATED: scenarios:embedded -->
+<!-- END GENERATED: scenarios:embedded -->
 
-<!-- BEGIN GENERATED: scenarios -->
-<!-- END GENERATED: scenarios -->
+## Services mode (MariaDB, Redis)
+
+<!-- BEGIN GENERATED: run:services -->
+<!-- END GENERATED: run:services -->
+
+<!-- BEGIN GENERATED: scenarios:services -->
+<!-- END GENERATED: scenarios:services -->
 
 ## Search reindex
 
@@ -41,12 +48,24 @@ MEASURED_HEAD = "Requests/s | p50 ms | p99 ms | Errors | Ratio to bare | Other l
 MEASURED_RULE = "--:|" * 6
 
 
+# Always shown, in this order; another mode (mixed) gets blocks of its own when it has results.
+MODES = ("embedded", "services")
+NO_RUN = {
+    "embedded": "No run in this mode yet: `make bench`.",
+    "services": "No run in this mode yet: `make bench` with `DATABASE_URL` and `REDIS_URL` set.",
+}
+
+
 def regenerate(path: Path = RESULTS_MD) -> None:
     scenario_results, comparison = load_results()
-    latest = _latest_run(scenario_results)
     text = path.read_text() if path.exists() else TEMPLATE
-    text = replace_block(text, "run", _run_block(latest[0]["run"]) if latest else "No run yet.")
-    text = replace_block(text, "scenarios", _scenarios_block(latest, scenario_results))
+    found = {result["run"]["mode"] for result in scenario_results}
+    for mode in [*MODES, *sorted(found - set(MODES))]:
+        of_mode = [result for result in scenario_results if result["run"]["mode"] == mode]
+        latest = _latest_run(of_mode)
+        run = _run_block(latest[0]["run"]) if latest else NO_RUN.get(mode, "No run yet.")
+        text = replace_block(text, f"run:{mode}", run)
+        text = replace_block(text, f"scenarios:{mode}", _scenarios_block(latest, of_mode))
     text = replace_block(text, "search_reindex", _reindex_block(load_reindex()))
     text = replace_block(text, "wsgi_servers", _servers_block(comparison))
     path.write_text(text)
@@ -98,7 +117,9 @@ def _load_text(run: dict[str, Any]) -> str:
         f"-d {load['duration_s']}s --latency` after a {load['warmup_s']} s warm-up (discarded), "
         "from 127.0.0.1 on the same machine"
     )
-    if rounds > 1:
+    if rounds > 1 and run.get("rounds_kept") == "every":
+        text += f"; {rounds} rounds, every one reported (headline figures: the median round)"
+    elif rounds > 1:
         text += f"; per scenario the least disturbed of {rounds} rounds"
     return text
 
@@ -115,8 +136,13 @@ def _scenarios_block(latest: list[dict[str, Any]], everything: list[dict[str, An
 
 
 def _scenario_table(results: list[dict[str, Any]], *, with_run: bool = False) -> str:
-    head = f"| Scenario | Path | {MEASURED_HEAD} |"
-    rule = f"|---|---|{MEASURED_RULE}"
+    rounds = max((len(_rounds(result)) for result in results), default=1)
+    ratio_heads = " | ".join(f"Ratio r{number}" for number in range(1, rounds + 1))
+    head = (
+        f"| Scenario | Path | {MEASURED_HEAD} | {ratio_heads} | Min | Median "
+        "| Req/s every round | Other load every round |"
+    )
+    rule = f"|---|---|{MEASURED_RULE}" + "--:|" * (rounds + 2) + "--:|--:|"
     if with_run:
         head, rule = head + " Run | Server |", rule + "---|---|"
     rows = []
@@ -124,7 +150,8 @@ def _scenario_table(results: list[dict[str, Any]], *, with_run: bool = False) ->
         name = result["scenario"]
         if result.get("connections"):
             name += f" (`-c {result['connections']}`)"
-        row = f"| {name} | `{result['path']}` | {_measured_cells(result)} |"
+        cells = f"{_measured_cells(result)} | {_round_cells(result, rounds)}"
+        row = f"| {name} | `{result['path']}` | {cells} |"
         if with_run:
             row += f" {result['run']['timestamp']} | {result['run']['server']} |"
         rows.append(row)
@@ -146,7 +173,43 @@ def _measured_cells(result: dict[str, Any]) -> str:
     return " | ".join(cells)
 
 
+def _rounds(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every round of a result; a result from before rounds were kept counts as one round."""
+    if result["status"] != "ok":
+        return []
+    if "rounds" in result:
+        return list(result["rounds"])
+    return [
+        {
+            "requests_per_second": result["requests_per_second"],
+            "ratio_to_bare": result.get("ratio_to_bare"),
+            "other_load_pct": result.get("other_load_pct"),
+        }
+    ]
+
+
+def _round_cells(result: dict[str, Any], columns: int) -> str:
+    rounds = _rounds(result)
+    if not rounds:
+        return " | ".join([""] * (columns + 4))
+    ratios = [r["ratio_to_bare"] for r in rounds]
+    cells = [_ratio_text(ratio) for ratio in ratios] + [""] * (columns - len(ratios))
+    known = sorted(ratio for ratio in ratios if ratio is not None)
+    low = known[0] if known else None
+    median = result.get("ratio_median", statistics.median(known) if known else None)
+    cells += [_ratio_text(low), _ratio_text(median)]
+    cells.append(" / ".join(f"{r['requests_per_second']:,.0f}" for r in rounds))
+    cells.append(" / ".join(_percent(r.get("other_load_pct")) for r in rounds))
+    return " | ".join(cells)
+
+
+def _ratio_text(ratio: float | None) -> str:
+    return "n/a" if ratio is None else f"{ratio:.2f}"
+
+
 def _rounds_text(result: dict[str, Any]) -> str:
+    if "rounds" in result:
+        return " / ".join(f"{r['requests_per_second']:,.0f}" for r in result["rounds"])
     return " / ".join(f"{rps:,.0f}" for rps in result.get("rounds_rps", []))
 
 

@@ -1,8 +1,7 @@
-"""Measuring: every planned scenario on one running server, and picking the cleanest rounds."""
+"""Measuring: every planned scenario on one running server, and every round of a run kept."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -71,28 +70,36 @@ def _by_server_env(scenarios: list[Scenario]) -> list[tuple[dict[str, str], list
     return [(dict(key), members) for key, members in groups.items()]
 
 
-def cleanest(runs: list[ServerRun]) -> ServerRun:
-    """Per scenario, the fastest round among the undisturbed ones (else the least disturbed).
+def every_round(runs: list[ServerRun]) -> ServerRun:
+    """Per scenario, every round's figures, with the median round's as the headline.
 
-    Other work on the machine only ever slows a measurement down, so that round is the closest
-    to what the server can do. The requests/s of every round are kept to show the spread.
+    Each round's ratio is against the bare view of the same round (the machine's state changes
+    between rounds, so a ratio across rounds would measure the machine, not the endpoint). The
+    headline figures are those of the round with the median ratio (for ``bare``, the median
+    requests/s; the lower one of the middle two for an even count): a ratio that holds in one
+    round only is not a result, so no round is left out, and none is picked for being fastest.
     """
-    picked = []
+    combined = []
     for candidates in zip(*(run.outcomes for run in runs), strict=True):
-        best = min(candidates, key=_disturbance_then_speed)
-        spread = tuple(c.result.requests_per_second for c in candidates if c.result is not None)
-        picked.append(replace(best, ratio_to_bare=None, rounds_rps=spread))
-    # Ratios against the picked bare measurement.
-    rebased = [_with_ratio(outcome, picked[0]) for outcome in picked]
-    return ServerRun(runs[-1].spec, rebased, runs[-1].memory_mib)
+        figures = tuple(f for f in (c.figures() for c in candidates) if f is not None)
+        measured = [c for c in candidates if c.result is not None]
+        if not measured:
+            combined.append(candidates[-1])
+            continue
+        headline = _median_round(measured)
+        combined.append(replace(headline, rounds=figures))
+    return ServerRun(runs[-1].spec, combined, runs[-1].memory_mib)
 
 
-def _disturbance_then_speed(outcome: Outcome) -> tuple[float, float]:
-    if outcome.result is None:
-        return (math.inf, 0.0)
-    load = outcome.foreign_load_pct
-    disturbance = math.inf if load is None else max(load, cpu.CLEAN_LOAD_PCT)
-    return (disturbance, -outcome.result.requests_per_second)
+def _median_round(measured: list[Outcome]) -> Outcome:
+    def key(outcome: Outcome) -> float:
+        assert outcome.result is not None
+        if outcome.ratio_to_bare is None or outcome.scenario.name == BARE:
+            return outcome.result.requests_per_second
+        return outcome.ratio_to_bare
+
+    ordered = sorted(measured, key=key)
+    return ordered[(len(ordered) - 1) // 2]
 
 
 def measure_scenario(plan: Plan, server: RunningServer, scenario: Scenario) -> Outcome:

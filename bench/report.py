@@ -10,6 +10,7 @@ import json
 import os
 import platform
 import re
+import statistics
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +28,28 @@ SERVERS_FILE = "wsgi_servers.json"
 
 
 @dataclass(frozen=True)
+class RoundFigures:
+    """One round of one scenario: what it did, against the bare view of the same round."""
+
+    requests_per_second: float
+    ratio_to_bare: float | None
+    other_load_pct: float | None
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+    def as_dict(self) -> dict[str, Any]:
+        ratio = None if self.ratio_to_bare is None else round(self.ratio_to_bare, 3)
+        return {
+            "requests_per_second": round(self.requests_per_second, 1),
+            "ratio_to_bare": ratio,
+            "other_load_pct": self.other_load_pct,
+            "latency_ms": {"p50": self.p50_ms, "p99": self.p99_ms},
+            "errors": self.errors,
+        }
+
+
+@dataclass(frozen=True)
 class Outcome:
     """One scenario on one server: measured, or skipped with the reason."""
 
@@ -36,8 +59,8 @@ class Outcome:
     ratio_to_bare: float | None = None
     # CPU used by other processes during the measurement, as a share of the machine.
     foreign_load_pct: float | None = None
-    # Requests/s of every round when the run had several.
-    rounds_rps: tuple[float, ...] = ()
+    # Every round of a run, in order; the fields above are then its median round's.
+    rounds: tuple[RoundFigures, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -51,13 +74,29 @@ class Outcome:
         data |= {"ratio_to_bare": self.ratio, "other_load_pct": self.foreign_load_pct}
         if self.scenario.connections is not None:
             data["connections"] = self.scenario.connections
-        if self.rounds_rps:
-            data["rounds_rps"] = [round(rps, 1) for rps in self.rounds_rps]
+        if self.rounds:
+            ratios = [r.ratio_to_bare for r in self.rounds if r.ratio_to_bare is not None]
+            data["rounds"] = [figures.as_dict() for figures in self.rounds]
+            data["ratio_min"] = round(min(ratios), 3) if ratios else None
+            data["ratio_median"] = round(statistics.median(ratios), 3) if ratios else None
         return data
 
     @property
     def ratio(self) -> float | None:
         return None if self.ratio_to_bare is None else round(self.ratio_to_bare, 3)
+
+    def figures(self) -> RoundFigures | None:
+        """This measurement as one round's figures (None when it was not measured)."""
+        if self.result is None:
+            return None
+        return RoundFigures(
+            requests_per_second=self.result.requests_per_second,
+            ratio_to_bare=self.ratio_to_bare,
+            other_load_pct=self.foreign_load_pct,
+            p50_ms=self.result.latency_ms["p50"],
+            p99_ms=self.result.latency_ms["p99"],
+            errors=self.result.errors,
+        )
 
 
 def _numbers(result: WrkResult) -> dict[str, Any]:
@@ -113,10 +152,16 @@ def now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
+def mode_dir(mode: str) -> Path:
+    """Where a mode's scenario results live: one run per mode is kept, the modes side by side."""
+    return RESULTS_DIR / mode
+
+
 def write_scenario_results(run: dict[str, Any], outcomes: list[Outcome]) -> None:
-    RESULTS_DIR.mkdir(exist_ok=True)
+    directory = mode_dir(run["mode"])
+    directory.mkdir(parents=True, exist_ok=True)
     for outcome in outcomes:
-        _write_json(RESULTS_DIR / f"{outcome.scenario.name}.json", outcome.as_dict() | {"run": run})
+        _write_json(directory / f"{outcome.scenario.name}.json", outcome.as_dict() | {"run": run})
 
 
 def write_server_comparison(run: dict[str, Any], servers: list[dict[str, Any]]) -> None:
@@ -129,17 +174,24 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
 
 
 def load_results() -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """Every scenario result on disk, and the server comparison when there is one."""
-    scenario_results, comparison = [], None
-    for path in sorted(RESULTS_DIR.glob("*.json")):
+    """Every scenario result on disk (per mode and scenario the newest), and the server comparison.
+
+    Results live in ``results/<mode>/``; a file directly in ``results/`` (the layout before the
+    modes were kept apart) still counts, under the mode its run names.
+    """
+    newest: dict[tuple[str, str], dict[str, Any]] = {}
+    comparison = None
+    for path in sorted([*RESULTS_DIR.glob("*.json"), *RESULTS_DIR.glob("*/*.json")]):
         if path.name == REINDEX_FILE:
             continue
         data = json.loads(path.read_text())
         if path.name == SERVERS_FILE:
             comparison = data
-        elif "run" in data:  # a setup's own figures (feed.json, ranking.json) are no result
-            scenario_results.append(data)
-    return scenario_results, comparison
+        elif "run" in data and "scenario" in data:  # a setup's own figures are no result
+            key = (data["run"]["mode"], data["scenario"])
+            if key not in newest or newest[key]["run"]["timestamp"] < data["run"]["timestamp"]:
+                newest[key] = data
+    return list(newest.values()), comparison
 
 
 def load_reindex() -> dict[str, Any] | None:

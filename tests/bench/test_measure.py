@@ -1,5 +1,7 @@
+from dataclasses import replace
+
 from bench.cpu import CpuSnapshot, foreign_load_pct
-from bench.measure import ServerRun, cleanest, scenario_load
+from bench.measure import ServerRun, every_round, scenario_load
 from bench.report import Outcome
 from bench.scenarios import SCENARIOS
 from bench.servers import SERVERS
@@ -18,30 +20,61 @@ def _outcome(name: str, rps: float, other_load: float) -> Outcome:
     return Outcome(SCENARIOS[name], result=result, foreign_load_pct=other_load)
 
 
-def test_cleanest_keeps_the_least_disturbed_round_and_rebases_the_ratio():
-    spec = SERVERS["granian"]
-    first = ServerRun(spec, [_outcome("bare", 7000, 40.0), _outcome("healthz", 3000, 1.0)], 150)
-    second = ServerRun(spec, [_outcome("bare", 6000, 2.0), _outcome("healthz", 2000, 35.0)], 160)
-
-    picked = cleanest([first, second])
-
-    assert [o.result.requests_per_second for o in picked.outcomes] == [6000, 3000]
-    assert [o.ratio for o in picked.outcomes] == [1.0, 0.5]
-    assert [o.rounds_rps for o in picked.outcomes] == [(7000, 6000), (3000, 2000)]
-    assert picked.memory_mib == 160
+def _with_ratio(outcome: Outcome, ratio: float) -> Outcome:
+    return replace(outcome, ratio_to_bare=ratio)
 
 
-def test_among_undisturbed_rounds_the_fastest_is_kept():
+def _round(bare_rps: float, healthz_rps: float, load: float) -> list[Outcome]:
+    bare = _with_ratio(_outcome("bare", bare_rps, load), 1.0)
+    return [bare, _with_ratio(_outcome("healthz", healthz_rps, load), healthz_rps / bare_rps)]
+
+
+def test_every_round_is_kept_with_the_median_round_as_headline():
     spec = SERVERS["granian"]
     rounds = [
-        ServerRun(spec, [_outcome("bare", 5000, 0.0)], None),
-        ServerRun(spec, [_outcome("bare", 6500, 4.0)], None),
-        ServerRun(spec, [_outcome("bare", 7000, 30.0)], None),
+        ServerRun(spec, _round(7000, 3500, 40.0), 150),  # healthz 0.50
+        ServerRun(spec, _round(6000, 4800, 2.0), 160),  # 0.80
+        ServerRun(spec, _round(6500, 4550, 0.0), 170),  # 0.70
     ]
 
-    picked = cleanest(rounds)
+    combined = every_round(rounds)
 
-    assert picked.outcomes[0].result.requests_per_second == 6500
+    bare, healthz = combined.outcomes
+    assert [r.requests_per_second for r in healthz.rounds] == [3500, 4800, 4550]
+    assert [round(r.ratio_to_bare, 2) for r in healthz.rounds] == [0.5, 0.8, 0.7]
+    assert [r.other_load_pct for r in healthz.rounds] == [40.0, 2.0, 0.0]
+    assert healthz.result.requests_per_second == 4550  # the median ratio's round
+    assert bare.result.requests_per_second == 6500  # bare: the median requests/s
+    data = healthz.as_dict()
+    assert (data["ratio_min"], data["ratio_median"]) == (0.5, 0.7)
+    assert [r["ratio_to_bare"] for r in data["rounds"]] == [0.5, 0.8, 0.7]
+    assert combined.memory_mib == 170
+
+
+def test_with_two_rounds_the_headline_is_the_lower_one():
+    spec = SERVERS["granian"]
+    rounds = [
+        ServerRun(spec, _round(6000, 4800, 0.0), None),
+        ServerRun(spec, _round(6000, 3000, 0.0), None),
+    ]
+
+    healthz = every_round(rounds).outcomes[1]
+
+    assert healthz.ratio == 0.5
+    assert healthz.as_dict()["ratio_median"] == 0.65
+
+
+def test_a_round_that_could_not_measure_is_left_out_of_the_figures():
+    spec = SERVERS["granian"]
+    skipped = Outcome(SCENARIOS["healthz"], skipped="HTTP 500 from /healthz")
+    rounds = [
+        ServerRun(spec, _round(6000, 4800, 0.0), None),
+        ServerRun(spec, [_with_ratio(_outcome("bare", 6000, 0.0), 1.0), skipped], None),
+    ]
+
+    healthz = every_round(rounds).outcomes[1]
+
+    assert [r.requests_per_second for r in healthz.rounds] == [4800]
 
 
 def test_foreign_load_is_machine_busy_time_minus_ours_over_capacity(monkeypatch):
