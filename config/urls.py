@@ -1,5 +1,6 @@
 """URL map: the kernel endpoints (probes, metrics, schema), the admin and the v1 API."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -19,6 +20,7 @@ api_v1_patterns: list = [
     path("", include("apps.feed.urls")),
     path("", include("apps.comments.urls")),
     path("", include("apps.notifications.urls")),
+    path("", include("apps.payments.urls")),
     path("", include("apps.moderation.urls")),
     path("", include("apps.ledger.urls")),
 ]
@@ -31,6 +33,10 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("bench/", include("bench.urls")),  # empty unless BENCH_VIEWS
 ]
+
+# The local WeChat simulator: only where settings install it (never in production).
+if settings.WECHAT_SIMULATOR_ENABLED:
+    urlpatterns.append(path("wechat-sim/", include("apps.wechat_sim.urls")))
 
 handler400 = "scholarnet.api.views.bad_request"
 handler403 = "scholarnet.api.views.permission_denied"
