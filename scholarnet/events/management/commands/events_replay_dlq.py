@@ -50,8 +50,8 @@ class Command(BaseCommand):
             )
         except UnknownGroup as error:
             raise CommandError(str(error)) from error
-        for event_id, error in report.failed:
-            self.stderr.write(f"{event_id}: {error}")
+        for event_id, reason in report.failed:
+            self.stderr.write(f"{event_id}: {reason}")
         self.stdout.write(report.summary())
         if report.failed:
             raise CommandError(f"{len(report.failed)} event(s) failed again")
