@@ -24,22 +24,31 @@ from django.db import close_old_connections, connections
 from django.utils import timezone
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
-from kafka.errors import CommitFailedError
+from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from scholarnet.events.batches import BatchRegistry, batch_registry, decode_pack, deliver_batch
 from scholarnet.events.delivery import Failure, backoff_delay, deliver
 from scholarnet.events.envelope import Event, MalformedEnvelope, decode
-from scholarnet.events.kafka_clients import new_consumer, shared_producer
+from scholarnet.events.kafka_clients import discard_producer, new_consumer, shared_producer
+from scholarnet.events.monitoring import GroupMeter
 from scholarnet.events.registry import Registry, registry
 from scholarnet.events.topics import dead_letter_topic_for, group_id_for, topic_for
 
 logger = logging.getLogger(__name__)
 
 DEAD_LETTER_SEND_TIMEOUT_SECONDS = 20.0
+# After a dead letter the broker did not take, the batch's rest is read again after a pause
+# that doubles with each failure in a row, like the relay's backoff.
+DEAD_LETTER_BACKOFF_SECONDS = 0.5
+MAX_DEAD_LETTER_BACKOFF_SECONDS = 10.0
 # Kafka's default time a consumer may spend between polls before the group evicts it.
 BASE_POLL_INTERVAL_MS = 300_000
 ConsumerFactory = Callable[..., KafkaConsumer]
+
+
+class DeadLetterNotSent(Exception):
+    """The broker did not acknowledge a dead letter: its message must not be committed."""
 
 
 class KafkaDeadLetters:
@@ -72,13 +81,24 @@ class KafkaDeadLetters:
                 "offset": self.source.offset,
             },
         }
-        future = shared_producer().send(
-            dead_letter_topic_for(self.group),
-            key=self.source.key,
-            value=orjson.dumps(body),
-            headers=list(self.source.headers or []),
-        )
-        future.get(timeout=DEAD_LETTER_SEND_TIMEOUT_SECONDS)
+        producer = shared_producer()
+        try:
+            metadata = producer.send(
+                dead_letter_topic_for(self.group),
+                key=self.source.key,
+                value=orjson.dumps(body),
+                headers=list(self.source.headers or []),
+            ).get(timeout=DEAD_LETTER_SEND_TIMEOUT_SECONDS)
+        except KafkaError as error:
+            # As the relay does: a producer whose broker lost its state may be stuck in a
+            # fatal state for good; the next dead letter asks a new one for a new producer id.
+            discard_producer(producer)
+            topic = dead_letter_topic_for(self.group)
+            raise DeadLetterNotSent(f"no ack for a dead letter to {topic}") from error
+        if metadata.offset < 0:
+            # An ack without an offset proves nothing (see transports.KafkaTransport).
+            discard_producer(producer)
+            raise DeadLetterNotSent("the broker acknowledged the dead letter without an offset")
 
 
 def poll_interval_budget_ms(batch_size: int) -> int:
@@ -113,6 +133,8 @@ class ConsumerRunner:
         self.batch_timeout_ms = batch_timeout_ms or settings.EVENTS_CONSUMER_BATCH_TIMEOUT_MS
         self.consumer_factory = consumer_factory
         self._stop = threading.Event()
+        self._dead_letter_failures = 0
+        self.meter = GroupMeter(group, self.event_types)
 
     def stop(self) -> None:
         """Finish the message in hand, commit what was handled, and return from ``run``."""
@@ -139,8 +161,10 @@ class ConsumerRunner:
                 if records:
                     self.handle_batch(consumer, records)
                     batches += 1
+                self.meter.measure_if_due()
         finally:
             consumer.close(autocommit=False)
+            self.meter.close()
             connections.close_all()
         return batches
 
@@ -149,6 +173,7 @@ class ConsumerRunner:
     ) -> None:
         close_old_connections()
         done: dict[TopicPartition, OffsetAndMetadata] = {}
+        dead_letter_failed = False
         try:
             for partition, messages in records.items():
                 for message in self._until_stopped(messages):
@@ -157,9 +182,35 @@ class ConsumerRunner:
                     done[partition] = OffsetAndMetadata(
                         message.offset + 1, "", message.leader_epoch
                     )
+        except DeadLetterNotSent:
+            logger.warning("a dead letter was not sent", exc_info=True, extra={"group": self.group})
+            dead_letter_failed = True
         finally:
             # Also on the way out of a failure: what was handled stays handled.
             self._commit(consumer, done)
+        if dead_letter_failed:
+            self._read_again_later(consumer, records, done)
+        else:
+            self._dead_letter_failures = 0
+
+    def _read_again_later(
+        self,
+        consumer: KafkaConsumer,
+        records: dict[TopicPartition, list[ConsumerRecord]],
+        done: dict[TopicPartition, OffsetAndMetadata],
+    ) -> None:
+        """Like the relay with its unsent rows: the message whose dead letter failed, and the
+        rest of the batch, are read again after a pause (their dead letters through the new
+        producer), instead of the process exiting on a broker that is restarting."""
+        _rewind(
+            consumer,
+            {
+                partition: done[partition].offset if partition in done else messages[0].offset
+                for partition, messages in records.items()
+            },
+        )
+        self._dead_letter_failures += 1
+        self._stop.wait(_dead_letter_backoff(self._dead_letter_failures))
 
     def _until_stopped(self, messages: Iterable[ConsumerRecord]) -> Iterable[ConsumerRecord]:
         for message in messages:
@@ -219,6 +270,8 @@ class BatchConsumerRunner:
         self.batch_wait_ms = batch_wait_ms or self.handler.batch_wait_ms()
         self.consumer_factory = consumer_factory
         self._stop = threading.Event()
+        self._dead_letter_failures = 0
+        self.meter = GroupMeter(group, self.event_types)
 
     def stop(self) -> None:
         self._stop.set()
@@ -235,13 +288,32 @@ class BatchConsumerRunner:
         try:
             while not self._stop.is_set() and (max_batches is None or batches < max_batches):
                 messages = self.collect(consumer)
-                if messages:
-                    self.handle_batch(consumer, messages)
+                if messages and self._handle_or_rewind(consumer, messages):
                     batches += 1
+                self.meter.measure_if_due()
         finally:
             consumer.close(autocommit=False)
+            self.meter.close()
             connections.close_all()
         return batches
+
+    def _handle_or_rewind(self, consumer: KafkaConsumer, messages: list[ConsumerRecord]) -> bool:
+        """Handle the batch; if one of its dead letters was not sent, read it all again later
+        (nothing of it was committed, and the batch handler absorbs a replay)."""
+        try:
+            self.handle_batch(consumer, messages)
+        except DeadLetterNotSent:
+            logger.warning("a dead letter was not sent", exc_info=True, extra={"group": self.group})
+            first: dict[TopicPartition, int] = {}
+            for message in messages:
+                partition = TopicPartition(message.topic, message.partition)
+                first[partition] = min(first.get(partition, message.offset), message.offset)
+            _rewind(consumer, first)
+            self._dead_letter_failures += 1
+            self._stop.wait(_dead_letter_backoff(self._dead_letter_failures))
+            return False
+        self._dead_letter_failures = 0
+        return True
 
     def collect(self, consumer: KafkaConsumer) -> list[ConsumerRecord]:
         """Messages worth up to ``batch_size`` events, waiting at most ``batch_wait_ms``.
@@ -310,3 +382,15 @@ def _next_offsets(messages: list[ConsumerRecord]) -> dict[TopicPartition, Offset
         if current is None or message.offset + 1 > current.offset:
             offsets[partition] = OffsetAndMetadata(message.offset + 1, "", message.leader_epoch)
     return offsets
+
+
+def _rewind(consumer: KafkaConsumer, positions: dict[TopicPartition, int]) -> None:
+    assigned = consumer.assignment()
+    for partition, offset in positions.items():
+        # A partition lost to a rebalance meanwhile is read again by its new owner anyway.
+        if partition in assigned:
+            consumer.seek(partition, offset)
+
+
+def _dead_letter_backoff(failures: int) -> float:
+    return min(DEAD_LETTER_BACKOFF_SECONDS * 2 ** (failures - 1), MAX_DEAD_LETTER_BACKOFF_SECONDS)

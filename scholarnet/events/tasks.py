@@ -1,5 +1,6 @@
 """Celery tasks: the relay of ``EVENTS_RELAY_MODE=beat`` (nudged after each commit, and on beat
-as the safety net) and the pruning of old outbox and idempotency rows."""
+as the safety net), the pruning of old outbox and idempotency rows, and the measure of the
+pipeline's backlog for its gauges."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from scholarnet.events.models import OutboxEvent, ProcessedEvent
+from scholarnet.events.monitoring import backlog_measure
 from scholarnet.events.relay import relay_once
+from scholarnet.locks import single_runner
 
 logger = logging.getLogger(__name__)
 
@@ -90,3 +93,10 @@ def _delete_in_chunks(queryset: QuerySet[Any]) -> int:
     while ids := list(queryset.values_list("id", flat=True)[:PRUNE_CHUNK]):
         deleted += queryset.model.objects.filter(id__in=ids).delete()[0]
     return deleted
+
+
+@shared_task(ignore_result=True)
+@single_runner(ttl_seconds=60)
+def measure_backlog() -> None:
+    """Outbox backlog, every group's lag and dead letters into the gauges (``monitoring``)."""
+    backlog_measure()
