@@ -13,7 +13,9 @@ from apps.payments.callbacks import (
     payment_notification_body,
     payment_notification_receive,
 )
+from apps.payments.errors import WeChatNotifyForged, WeChatNotifyRefused
 from apps.payments.serializers import WeChatNotifyAnswerSerializer, WeChatNotifyInputSerializer
+from scholarnet.api.schema import error_responses
 
 
 class WeChatNotifyView(APIView):
@@ -35,8 +37,7 @@ class WeChatNotifyView(APIView):
         request=WeChatNotifyInputSerializer,
         responses={
             200: WeChatNotifyAnswerSerializer,
-            400: WeChatNotifyAnswerSerializer,
-            401: WeChatNotifyAnswerSerializer,
+            **error_responses(WeChatNotifyRefused, WeChatNotifyForged),
         },
     )
     def post(self, request: Request) -> Response:

@@ -42,7 +42,7 @@ ACKNOWLEDGED = {
 @dataclass(frozen=True)
 class NotificationResult:
     outcome: str
-    notification_id: int
+    notification_id: int | None  # None for an unsigned request, which is not stored
 
     @property
     def acknowledged(self) -> bool:
@@ -53,6 +53,9 @@ def payment_notification_receive(*, headers: dict[str, str], body: str) -> Notif
     """Handle one notify request; ``headers`` are the Wechatpay-* headers by their names."""
     wechat_headers = {f"Wechatpay-{name}": headers.get(f"Wechatpay-{name}", "") for name in HEADERS}
     record = {"headers": wechat_headers, "body": body}
+    if not all(wechat_headers[f"Wechatpay-{name}"] for name in HEADERS[:4]):
+        logger.warning("payment notification without WeChat signature headers refused")
+        return NotificationResult(outcome=NotificationOutcome.UNSIGNED, notification_id=None)
     if not _fresh(wechat_headers["Wechatpay-Timestamp"]):
         return _record(outcome=NotificationOutcome.STALE, **record)
     notification = _verified(wechat_headers, body)

@@ -33,3 +33,16 @@ class PaymentProviderError(ApplicationError):
     status_code = 502
     code = "payment_provider_error"
     default_detail = "WeChat Pay did not answer as expected; try again."
+
+
+class WeChatNotifyRefused(ApplicationError):
+    """The notify endpoint's refusal, in WeChat's words: ``code`` is WeChat's ``FAIL``."""
+
+    status_code = 400
+    code = "FAIL"
+    default_detail = "The notification was not applied; extra.reason says why."
+
+
+class WeChatNotifyForged(WeChatNotifyRefused):
+    status_code = 401
+    default_detail = "The notification's signature does not verify."

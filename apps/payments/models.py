@@ -58,6 +58,8 @@ class NotificationOutcome(models.TextChoices):
     AMOUNT_MISMATCH = "amount_mismatch", "amount differs from the order"
     UNKNOWN_ORDER = "unknown_order", "no such order"
     MALFORMED = "malformed", "not a payment notification"
+    # No Wechatpay-* signature headers at all: not a callback attempt. Answered, not stored.
+    UNSIGNED = "unsigned", "no WeChat signature headers"
 
 
 class PaymentNotification(models.Model):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from apps.payments.models import NotificationOutcome
-
 
 class WeChatNotifyResourceSerializer(serializers.Serializer):
     algorithm = serializers.CharField()
@@ -26,12 +24,6 @@ class WeChatNotifyInputSerializer(serializers.Serializer):
     resource = WeChatNotifyResourceSerializer()
 
 
-class WeChatNotifyAnswerExtraSerializer(serializers.Serializer):
-    reason = serializers.ChoiceField(choices=NotificationOutcome.choices)
-
-
 class WeChatNotifyAnswerSerializer(serializers.Serializer):
-    code = serializers.ChoiceField(choices=["SUCCESS", "FAIL"])
+    code = serializers.ChoiceField(choices=["SUCCESS"])
     message = serializers.CharField()
-    detail = serializers.CharField(required=False)
-    extra = WeChatNotifyAnswerExtraSerializer(required=False)

@@ -675,6 +675,11 @@ TABLE += [
     *rows("GET", NOTIFICATIONS_UNSUBSCRIBE, query={"token": "x"}, everyone=(400, "invalid_token")),
 ]
 
+PAYMENTS_NOTIFY = "/api/v1/payments/wechat/notify"
+# WeChat's callback: credentials are ignored, the signature is the only authority; a request
+# without WeChat's signature headers is refused with WeChat's FAIL body and stores nothing.
+TABLE += rows("POST", PAYMENTS_NOTIFY, body={}, everyone=(400, "FAIL"))
+
 FEED = "/api/v1/feed"
 # "other" follows the owner; the owner and staff follow nobody and get the default feed (the
 # newest public articles and the hot list, ranked while the hidden articles were public).

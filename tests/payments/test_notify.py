@@ -220,11 +220,24 @@ def test_a_late_failure_after_success_is_refused_and_logged(wechat, caplog):
     assert "refused transition success -> failed" in caplog.text
 
 
-def test_a_body_that_is_not_json_or_lacks_headers_is_recorded_and_refused(wechat, client):
+def test_a_request_without_signature_headers_is_refused_without_a_record(wechat, client):
     response = client.post(
         "/api/v1/payments/wechat/notify", data=b"nonsense", content_type="text/plain"
     )
 
     assert response.status_code == 400
-    assert response.json()["extra"] == {"reason": "stale"}  # no signed timestamp at all
+    assert response.json()["extra"] == {"reason": "unsigned"}
+    assert PaymentNotification.objects.count() == 0
+
+
+def test_a_signed_body_that_is_not_json_is_recorded_as_forged(wechat):
+    from apps.wechat_sim import protocol
+    from apps.wechat_sim.pay_api import keys
+
+    headers = protocol.platform_signature_headers(keys=keys(), body="nonsense")
+
+    response = post_notification(headers, "nonsense")
+
+    assert response.status_code == 401
     assert PaymentNotification.objects.get().body == "nonsense"
+    assert PaymentNotification.objects.get().outcome == "forged"
