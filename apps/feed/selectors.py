@@ -3,8 +3,12 @@
 A page's candidates, newest first by ``publish_seq``, come from the reader's inbox (pushed
 authors; rebuilt from the database when missing), the newest articles of the followed authors
 above the push threshold, and each followed tag's newest. Candidates are then checked against
-the live store in one query per round: only public articles, and an inbox item only while its
-author is still followed. A reader who follows nobody gets the default: the newest public
+the live store in one query of a few columns per round: only public articles, and an inbox
+item only while its author is still followed. A warm page costs that query, one Redis round
+trip for the inbox, and the counts and flags of the page in bulk: what the reader follows comes
+from the follows app's two-level cache, the followees' follower counts (pushed or pulled?)
+from this process's short-lived copy, and the cards (title, tags, author) from
+:mod:`apps.feed.cards`. A reader who follows nobody gets the default: the newest public
 articles, with the hot list's top on the first page.
 """
 
@@ -15,11 +19,16 @@ from typing import Any
 
 from django.conf import settings
 
-from apps.articles.selectors import article_list_items, article_public_list
+from apps.articles.selectors import (
+    article_items_decorate,
+    article_list_items,
+    article_public_list,
+)
 from apps.feed import inbox
+from apps.feed.cards import LiveRow, card_tier, live_public_rows
 from apps.feed.services import feed_inbox_rebuild, feed_pushed_authors
-from apps.feed.sources import authors_newest, public_rows_by_id, tag_newest
-from apps.follows.selectors import followed_tag_names, followed_user_ids
+from apps.feed.sources import authors_newest, tag_newest
+from apps.follows.selectors import following_get
 from apps.ranking.selectors import hot_articles_page
 
 SOURCE_FOLLOWING, SOURCE_DEFAULT = "following", "default"
@@ -42,11 +51,10 @@ class _Sources:
 
 
 def _sources(user_id: int) -> _Sources | None:
-    followees = followed_user_ids(user_id=user_id)
-    tags = followed_tag_names(user_id=user_id)
+    followees, tags = following_get(user_id=user_id)
     if not followees and not tags:
         return None
-    pushed = set(feed_pushed_authors(author_ids=followees))
+    pushed = set(feed_pushed_authors(author_ids=followees, recent=True))
     return _Sources(pushed=pushed, pulled=[a for a in followees if a not in pushed], tags=tags)
 
 
@@ -78,12 +86,12 @@ def feed_page(*, user: Any, before: int | None, size: int) -> FeedPage:
     if sources is None:
         return _default_page(user=user, before=before, size=size)
     followed = sources.pushed | set(sources.pulled)
-    rows: list[Any] = []
+    rows: list[LiveRow] = []
     more = False
     for _round in range(_MAX_ROUNDS):
         candidates, by_tag = _candidates(user, sources, before=before, limit=size + 1)
         ids = [article_id for article_id, _seq in candidates]
-        public = public_rows_by_id(ids)
+        public = live_public_rows(ids)
         rows += [
             public[article_id]
             for article_id in ids
@@ -99,7 +107,8 @@ def feed_page(*, user: Any, before: int | None, size: int) -> FeedPage:
         next_before: int | None = page[-1].publish_seq
     else:
         next_before = before if more else None
-    return FeedPage(article_list_items(page, user=user), next_before, SOURCE_FOLLOWING)
+    items = article_items_decorate(card_tier.cards(page), user=user)
+    return FeedPage(items, next_before, SOURCE_FOLLOWING)
 
 
 def _default_page(*, user: Any, before: int | None, size: int) -> FeedPage:

@@ -19,6 +19,7 @@ from apps.articles.public import article_public_rows
 from apps.feed import inbox
 from apps.feed.sources import authors_newest
 from apps.follows.selectors import follow_exists, followed_user_ids, follower_ids_page
+from apps.users.providers import local_follow_counts
 from apps.users.selectors import user_follow_counts
 
 
@@ -26,10 +27,18 @@ def _active_since() -> datetime:
     return timezone.now() - timedelta(days=settings.FEED_ACTIVE_DAYS)
 
 
-def feed_pushed_authors(*, author_ids: list[int]) -> list[int]:
-    """Those of ``author_ids`` whose articles are pushed (fewer followers than the threshold)."""
-    counts = user_follow_counts(user_ids=author_ids)
+def feed_pushed_authors(*, author_ids: list[int], recent: bool = False) -> list[int]:
+    """Those of ``author_ids`` whose articles are pushed (fewer followers than the threshold).
+
+    ``recent``: counts from this process's copy (``USER_FOLLOW_COUNTS_LOCAL_TTL`` seconds old
+    at most), for the feed's read: an author crossing the threshold a second late changes only
+    which side a few of their articles are read from.
+    """
     limit = settings.FEED_PUSH_MAX_FOLLOWERS
+    if recent:
+        local = local_follow_counts.get_many(author_ids)
+        return [author_id for author_id in author_ids if local[author_id]["follower_count"] < limit]
+    counts = user_follow_counts(user_ids=author_ids)
     return [author_id for author_id in author_ids if counts[author_id].follower_count < limit]
 
 

@@ -23,9 +23,11 @@ from apps.follows.counters import counters_follow_moved_on_commit, counters_forg
 from apps.follows.errors import CannotFollowSelf, FolloweeNotFound, TagNotFound
 from apps.follows.events import FollowChanged
 from apps.follows.models import Follow, FollowStat, TagFollow
+from apps.follows.selectors import following_cache_key
 from apps.tags.names import TagNameInvalid, tag_name_parse
 from apps.tags.selectors import tag_ids_for_name
 from scholarnet.api.errors import ValidationFailed
+from scholarnet.cache import invalidate_on_commit
 from scholarnet.events.payloads import publish_event
 
 __all__ = [
@@ -175,6 +177,7 @@ def _moved(*, follower_id: int, followee_id: int, delta: int, before: int) -> Fo
         )
     )
     counters_follow_moved_on_commit(follower_id=follower_id, followee_id=followee_id, delta=delta)
+    invalidate_on_commit(following_cache_key(follower_id))
     return state
 
 
@@ -221,7 +224,9 @@ def tag_follow(*, user: Any, name: str) -> TagFollow:
         return existing
     try:
         with transaction.atomic():
-            return TagFollow.objects.create(user=user, name_key=parsed.key, name=parsed.display)
+            followed = TagFollow.objects.create(user=user, name_key=parsed.key, name=parsed.display)
+            invalidate_on_commit(following_cache_key(user.pk))
+            return followed
     except IntegrityError:  # a concurrent follow of the same tag won
         return TagFollow.objects.get(user=user, name_key=parsed.key)
 
@@ -229,5 +234,7 @@ def tag_follow(*, user: Any, name: str) -> TagFollow:
 def tag_unfollow(*, user: Any, name: str) -> str:
     """Stop following a tag; unfollowing one not followed changes nothing. The display name."""
     parsed = _tag_parsed(name)
-    TagFollow.objects.filter(user=user, name_key=parsed.key).delete()
+    deleted, _ = TagFollow.objects.filter(user=user, name_key=parsed.key).delete()
+    if deleted:
+        invalidate_on_commit(following_cache_key(user.pk))
     return str(parsed.display)

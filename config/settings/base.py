@@ -627,6 +627,9 @@ COMMENTS_REPLIES_PREVIEW = env.int("COMMENTS_REPLIES_PREVIEW", default=3)
 # COMMENTS_DEGRADE_SECONDS when a page's roots query took longer than COMMENTS_SLOW_QUERY_SECONDS.
 COMMENTS_DEGRADED = env.bool("COMMENTS_DEGRADED", default=False)
 COMMENTS_SLOW_QUERY_SECONDS = env.float("COMMENTS_SLOW_QUERY_SECONDS", default=0.25)
+# A feed card (title, tags, author) is kept per process for the live row's updated_at, and at
+# most this many seconds: the bound on an author's new nickname or avatar reaching the feed.
+FEED_CARD_LOCAL_TTL = env.float("FEED_CARD_LOCAL_TTL", default=60.0)
 COMMENTS_DEGRADE_SECONDS = env.float("COMMENTS_DEGRADE_SECONDS", default=30.0)
 
 # --- Notifications (apps.notifications) --------------------------------------------------------

@@ -33,3 +33,13 @@ def feed_ids(client, **query) -> list[int]:
     response = client.get(FEED, query)
     assert response.status_code == 200, response.content
     return [item["id"] for item in response.json()["results"]]
+
+
+@pytest.fixture(autouse=True)
+def _cards_cleared():
+    """Each test starts without the previous test's cards (ids are reused after a rollback)."""
+    from apps.feed.cards import card_tier
+
+    card_tier.clear()
+    yield
+    card_tier.clear()

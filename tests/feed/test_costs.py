@@ -1,11 +1,17 @@
-"""What a feed page costs: queries and Redis round trips do not grow with the page size."""
+"""What a feed page costs: queries and Redis round trips do not grow with the page size.
+
+A round trip is one ``execute_command`` of the client or one pipeline's ``execute`` (its
+commands are listed together), so a pipeline of twenty HGETALLs counts once, as it costs.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django_redis import get_redis_connection
+from redis.client import Pipeline, Redis
 
 from apps.follows import services as follows
 from apps.tags.services import tag_create_official
@@ -16,23 +22,75 @@ from tests.users.factories import UserFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _cost(client, size: int, monkeypatch) -> tuple[int, int, int]:
-    commands: list[str] = []
-    redis_connection = get_redis_connection("default")
-    real = type(redis_connection).execute_command
+@dataclass
+class Cost:
+    items: int
+    queries: list[str]
+    round_trips: list[str]
 
-    def counting(self, *args, **options):
-        commands.append(str(args[0]))
-        return real(self, *args, **options)
+
+def _cost(client, size: int, monkeypatch) -> Cost:
+    round_trips: list[str] = []
+    command, execute = Redis.execute_command, Pipeline.execute
+
+    def counting_command(self, *args, **options):
+        round_trips.append(str(args[0]))
+        return command(self, *args, **options)
+
+    def counting_execute(self, *args, **options):
+        names = sorted({str(args_[0]) for args_, _options in self.command_stack})
+        round_trips.append("pipeline " + " ".join(names))
+        return execute(self, *args, **options)
 
     with monkeypatch.context() as patch:
-        patch.setattr(type(redis_connection), "execute_command", counting)
+        patch.setattr(Redis, "execute_command", counting_command)
+        patch.setattr(Pipeline, "execute", counting_execute)
         with CaptureQueriesContext(connection) as captured:
-            body = client.get(FEED, {"page_size": size}).json()
-    return len(body["results"]), len(captured.captured_queries), len(commands)
+            response = client.get(FEED, {"page_size": size})
+    assert response.status_code == 200, response.content
+    queries = [query["sql"] for query in captured.captured_queries]
+    return Cost(len(response.json()["results"]), queries, round_trips)
 
 
-def test_a_feed_page_costs_the_same_for_3_and_15_items(
+@pytest.fixture(autouse=True)
+def _steady_follow_counts(settings):
+    """The followees' follower counts stay in the process for the test: once every
+    USER_FOLLOW_COUNTS_LOCAL_TTL (2 s) a process pays one more pipeline for them."""
+    settings.USER_FOLLOW_COUNTS_LOCAL_TTL = 600
+
+
+def test_a_pushed_feed_page_costs_three_queries_and_two_round_trips_of_its_own(
+    author, reader, reader_client, monkeypatch
+):
+    """The shape of the common reader (and the bench's): every followee pushed, no tags."""
+    follows.user_follow(follower=reader, followee_id=author.pk)
+    reader_client.get(FEED)  # builds the inbox
+    for _ in range(16):
+        published_article(author=author)
+    relay()
+    reader_client.get(FEED)  # warms the cards and the counters, as a steady state
+
+    small = _cost(reader_client, 3, monkeypatch)
+    large = _cost(reader_client, 15, monkeypatch)
+
+    assert (small.items, large.items) == (3, 15)
+    # The viewer; the page's live rows (a few columns, by primary key); the viewer's flags.
+    assert len(small.queries) == 3
+    assert "articles_publishedarticle" in small.queries[1]
+    assert "content" not in small.queries[1]
+    assert "title" not in small.queries[1]
+    # The kernel's: the per-IP limiter's script, the session check. The feed's own: the inbox
+    # (EXISTS and the range together) and the page's counts.
+    assert small.round_trips == [
+        "EVALSHA",
+        "pipeline EXISTS SET",
+        "pipeline EXISTS ZREVRANGEBYSCORE",
+        "pipeline HGETALL",
+    ]
+    assert (len(large.queries), large.round_trips) == (3, small.round_trips)
+
+
+def test_pulled_authors_and_tags_add_a_query_each_whatever_the_page_size(
     settings, author, reader, reader_client, monkeypatch
 ):
     big = UserFactory()
@@ -47,12 +105,34 @@ def test_a_feed_page_costs_the_same_for_3_and_15_items(
         published_article(author=author)
         published_article(author=big, tags=["Graphs"] if index % 2 else None)
     relay()
-    reader_client.get(FEED)  # warms the counters, as a steady state
+    reader_client.get(FEED)  # warms the cards and the counters, as a steady state
 
     small = _cost(reader_client, 3, monkeypatch)
     large = _cost(reader_client, 15, monkeypatch)
 
-    assert (small[0], large[0]) == (3, 15)
-    # The viewer, follows, tag follows, the big author, the tag, rows, tags, authors, flags.
-    assert small[1] == 9
-    assert small[1:] == large[1:]  # same queries, same Redis commands
+    assert (small.items, large.items) == (3, 15)
+    # The viewer, the big author's newest, the tag's newest, the live rows, the flags.
+    assert len(small.queries) == len(large.queries) == 5
+    assert small.round_trips == large.round_trips
+
+
+def test_cold_cards_cost_three_queries_for_the_whole_page(
+    author, reader, reader_client, monkeypatch
+):
+    from apps.feed.cards import card_tier
+
+    follows.user_follow(follower=reader, followee_id=author.pk)
+    reader_client.get(FEED)
+    for _ in range(16):
+        published_article(author=author)
+    relay()
+    reader_client.get(FEED)  # warms the counters
+
+    card_tier.clear()
+    small = _cost(reader_client, 3, monkeypatch)
+    card_tier.clear()
+    large = _cost(reader_client, 15, monkeypatch)
+
+    # The warm page's three, and the missing cards' rows, tags and authors.
+    assert (small.items, large.items) == (3, 15)
+    assert len(small.queries) == len(large.queries) == 6

@@ -189,3 +189,21 @@ def test_an_inbox_keeps_only_the_newest_items(settings, author, reader, reader_c
     relay()
 
     assert inbox(reader) == [article.pk for article in reversed(written)][:3]
+
+
+def test_warm_cards_never_show_a_hidden_article_nor_an_old_title(
+    settings, author, reader, reader_client
+):
+    settings.EVENTS_RELAY_NUDGE = False  # events wait for relay(): the read alone must filter
+    follows.user_follow(follower=reader, followee_id=author.pk)
+    feed_ids(reader_client)
+    kept, withdrawn = (published_article(author=author, title="Old") for _ in range(2))
+    relay()
+    assert feed_ids(reader_client) == [withdrawn.pk, kept.pk]  # both cards now in the process
+
+    articles.article_withdraw(article_id=withdrawn.pk, author=author)
+    articles.article_draft_update(article_id=kept.pk, author=author, data={"title": "New"})
+    articles.article_publish(article_id=kept.pk, author=author)
+
+    results = reader_client.get(FEED).json()["results"]
+    assert [(item["id"], item["title"]) for item in results] == [(kept.pk, "New")]

@@ -27,7 +27,9 @@ from apps.articles.models import LiveStatus, PublishedArticle
 from apps.feed.inbox import inbox_store
 from apps.feed.services import feed_fanout, feed_inbox_rebuild
 from apps.follows.models import Follow, FollowStat
+from apps.follows.selectors import following_cache_key
 from apps.follows.services import follow_stats_recount
+from scholarnet.cache import two_level_cache
 
 FANOUT_DOMAIN = "fanout.bench.scholarnet.invalid"
 FANOUT_AUTHOR = f"author@{FANOUT_DOMAIN}"
@@ -73,6 +75,7 @@ def _reader_prepare() -> int:
         ignore_conflicts=True,
     )
     follow_stats_recount(user_ids=[reader.pk, *authors])
+    two_level_cache.invalidate(following_cache_key(reader.pk))  # bulk_create bypassed the service
     users.filter(pk=reader.pk).update(last_login=timezone.now())
     reader.refresh_from_db()
     feed_inbox_rebuild(user=reader)

@@ -1,0 +1,100 @@
+"""The feed's article cards: list items without counts, kept per process.
+
+A feed page checks its candidates against the live store in one query of a few columns (id,
+author, status, take-down, ``updated_at``, ``publish_seq``), so visibility is decided at read
+time, every time: a private or taken-down article is never shown. The rest of a card (title,
+abstract, tags, the author's name and avatar) comes from this process's copy, keyed by the
+article id and valid only for the ``updated_at`` the live row has now: every write to the live
+copy (publish, republish, edit of the live version) moves ``updated_at``, so a card is never
+older than the article itself. The author's name and avatar can change without the article:
+a card is reloaded after ``FEED_CARD_LOCAL_TTL`` seconds at the latest, which bounds that.
+
+Misses are loaded together: the rows, their tags and their authors, three queries for all.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+
+from apps.articles.models import LiveStatus, PublishedArticle
+from apps.articles.selectors import article_list_items
+from apps.feed.sources import public_rows_by_id
+
+_CHECK_COLUMNS = ("id", "author_id", "status", "taken_down_at", "updated_at", "publish_seq")
+
+
+@dataclass(frozen=True, slots=True)
+class LiveRow:
+    """What the feed needs of a live article to decide whether and where to show it."""
+
+    id: int
+    author_id: int
+    updated_at: datetime
+    publish_seq: int
+
+
+def live_public_rows(article_ids: list[int]) -> dict[int, LiveRow]:
+    """The public ones of ``article_ids``: one primary-key query of a few columns.
+
+    By primary key alone, visibility checked here: with the visibility columns in the WHERE
+    clause a planner (SQLite's) may walk the status index instead (see ``public_rows_by_id``).
+    """
+    if not article_ids:
+        return {}
+    rows = PublishedArticle.objects.filter(pk__in=article_ids).order_by()
+    return {
+        article_id: LiveRow(article_id, author_id, updated_at, seq)
+        for article_id, author_id, status, taken_down_at, updated_at, seq in rows.values_list(
+            *_CHECK_COLUMNS
+        )
+        if status == LiveStatus.PUBLISHED and taken_down_at is None
+    }
+
+
+class CardTier:
+    """Cards by article id: ``(updated_at, expires at, card)``, replaced on any mismatch."""
+
+    def __init__(self, *, max_entries: int = 20_000) -> None:
+        self._entries: dict[int, tuple[datetime, float, dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+        self._max_entries = max_entries
+
+    def cards(self, rows: Iterable[LiveRow]) -> list[dict[str, Any]]:
+        """The cards of ``rows`` in their order (copies: callers add counts to them)."""
+        rows = list(rows)
+        now, entries = time.monotonic(), self._entries
+        found: dict[int, dict[str, Any]] = {}
+        for row in rows:
+            entry = entries.get(row.id)
+            if entry is not None and entry[0] == row.updated_at and entry[1] > now:
+                found[row.id] = entry[2]
+        missing = [row.id for row in rows if row.id not in found]
+        if missing:
+            found.update(self._load(missing, now=now))
+        return [dict(found[row.id]) for row in rows if row.id in found]
+
+    def _load(self, article_ids: list[int], *, now: float) -> dict[int, dict[str, Any]]:
+        live = public_rows_by_id(article_ids)  # gone private since the check: left out
+        rows = [live[article_id] for article_id in article_ids if article_id in live]
+        cards = {card["id"]: card for card in article_list_items(rows, user=None, decorate=False)}
+        expires = now + float(settings.FEED_CARD_LOCAL_TTL)
+        with self._lock:
+            if len(self._entries) + len(cards) > self._max_entries:
+                self._entries.clear()  # rare, and cheaper than tracking recency per read
+            for row in rows:
+                self._entries[row.pk] = (row.updated_at, expires, cards[row.pk])
+        return cards
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+card_tier = CardTier()
