@@ -16,4 +16,5 @@ if settings.BENCH_VIEWS:
         path("cached", views.cached, name="cached"),
         path("cached-redis", views.cached_redis, name="cached-redis"),
         path("insert", views.insert, name="insert"),
+        path("cache-stats", views.cache_stats, name="cache-stats"),
     ]

@@ -4,6 +4,7 @@
 bytes (the same JSON bytes ``/healthz`` produces) after the full middleware stack, and nothing else.
 The ``cached`` views put one two-level cache read in front of the same bytes. ``insert`` is the
 floor under a like: one INSERT of a like row in a transaction, and nothing else.
+``cache_stats`` tells the runner how this worker's caches answered (see ``bench.measure``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 import orjson
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from scholarnet.cache import two_level_cache
 
@@ -74,3 +75,24 @@ def insert(request: HttpRequest) -> HttpResponse:
     with transaction.atomic():
         ArticleLike.objects.create(user_id=_insert_user_id(), article_id=article_id)
     return HttpResponse(BARE_BODY, content_type="application/json")
+
+
+def cache_stats(request: HttpRequest) -> JsonResponse:
+    """This worker's cache counters: the refresh-ahead tables' and the two-level cache's.
+
+    Per process: the runner asks until it has heard from every worker, and sums the differences
+    over a measurement.
+    """
+    from scholarnet.cache import metrics
+    from scholarnet.cache.refresh_ahead import refresh_ahead_stats
+
+    two_level: dict[str, float] = {}
+    for metric in (metrics.HITS, metrics.MISSES, metrics.LOADS, metrics.INVALIDATIONS):
+        for family in metric.collect():
+            for sample in family.samples:
+                if sample.name.endswith("_total"):
+                    labels = ",".join(f"{k}={v}" for k, v in sorted(sample.labels.items()))
+                    two_level[f"{sample.name.removesuffix('_total')}{{{labels}}}"] = sample.value
+    return JsonResponse(
+        {"pid": os.getpid(), "refresh_ahead": refresh_ahead_stats(), "two_level": two_level}
+    )

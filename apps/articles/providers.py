@@ -13,12 +13,11 @@ Each read is one call per provider for a whole page; unknown fields stay 0 / fal
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass, fields
 
 from django.conf import settings
 
+from scholarnet.cache.refresh_ahead import RefreshAheadTable
 from scholarnet.providers import BulkFieldProviders
 
 
@@ -54,37 +53,12 @@ def flags_get(*, user_id: int, article_ids: list[int]) -> dict[int, ViewerFlags]
     return {article_id: ViewerFlags(**values) for article_id, values in rows.items()}
 
 
-class _LocalCounts:
-    """One article's counts per process for ``ARTICLE_COUNTS_LOCAL_TTL`` seconds.
-
-    The anonymous detail is the hottest read: asking Redis for its counts on every request
-    would cost a round trip the cached article itself does not. Counts a couple of seconds old
-    are fine for readers who are not signed in; a signed-in reader (who may just have liked)
-    always gets them fresh.
-    """
-
-    def __init__(self, *, max_entries: int = 10_000) -> None:
-        self._entries: dict[int, tuple[float, ArticleCounts]] = {}
-        self._lock = threading.Lock()
-        self._max_entries = max_entries
-
-    def get(self, article_id: int) -> ArticleCounts:
-        ttl = float(settings.ARTICLE_COUNTS_LOCAL_TTL)
-        now = time.monotonic()
-        entry = self._entries.get(article_id)
-        if entry is not None and entry[0] > now:
-            return entry[1]
-        counts = counts_get(article_ids=[article_id])[article_id]
-        if ttl > 0:
-            with self._lock:
-                if len(self._entries) >= self._max_entries:
-                    self._entries.clear()  # rare, and cheaper than tracking recency per read
-                self._entries[article_id] = (now + ttl, counts)
-        return counts
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-local_counts = _LocalCounts()
+# The anonymous detail is the hottest read: asking Redis for its counts on every request would cost
+# a round trip the cached article itself does not. Counts a couple of seconds old are fine for
+# readers who are not signed in (a signed-in reader, who may just have liked, gets them fresh);
+# refreshed ahead in bulk, so the warm detail costs no round trip whatever the request rate.
+local_counts: RefreshAheadTable[int, ArticleCounts] = RefreshAheadTable(
+    name="article counts",
+    load=lambda article_ids: counts_get(article_ids=article_ids),
+    ttl=lambda: float(settings.ARTICLE_COUNTS_LOCAL_TTL),
+)

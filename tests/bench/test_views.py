@@ -27,7 +27,7 @@ def test_bench_views_are_routed_only_when_the_setting_is_on(reload_bench_urls):
     assert reload_bench_urls(False) == []
     routes = [str(pattern.pattern) for pattern in reload_bench_urls(True)]
 
-    assert routes == ["bare", "cached", "cached-redis", "insert"]
+    assert routes == ["bare", "cached", "cached-redis", "insert", "cache-stats"]
 
 
 def test_bare_returns_the_healthz_bytes(client):
@@ -45,3 +45,22 @@ def test_cached_views_answer_from_the_two_level_cache():
 
     assert views.cached(request).content == b'{"status":"ok"}'
     assert views.cached_redis(request).content == b'{"status":"ok"}'
+
+
+@pytest.mark.django_db
+def test_cache_stats_reports_this_workers_counters():
+    import json
+    import os
+
+    from apps.users.providers import local_follow_counts
+    from scholarnet.cache import two_level_cache
+
+    local_follow_counts.get(424242)
+    local_follow_counts.get(424242)
+    for _ in range(2):  # a load, then a local hit
+        two_level_cache.get_or_load("bench:stats-test", lambda: 1, ttl=5)
+    data = json.loads(views.cache_stats(RequestFactory().get("/bench/cache-stats")).content)
+
+    assert data["pid"] == os.getpid()
+    assert data["refresh_ahead"]["user follow counts"]["hits"] >= 1
+    assert data["two_level"]["scholarnet_cache_hits{cache=default,tier=local}"] >= 1

@@ -1,0 +1,130 @@
+"""The refresh-ahead table: fresh reads, stale reads while a bulk refresh is due, and misses."""
+
+from __future__ import annotations
+
+import pytest
+
+from scholarnet.cache.refresh_ahead import RefreshAheadTable, refresh_ahead_stats
+
+
+class Source:
+    """A bulk loader that records its calls and answers the current value of each key."""
+
+    def __init__(self) -> None:
+        self.values: dict[int, int] = {}
+        self.calls: list[list[int]] = []
+
+    def load(self, keys: list[int]) -> dict[int, int]:
+        self.calls.append(sorted(keys))
+        return {key: self.values.get(key, 0) for key in keys}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def source() -> Source:
+    return Source()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def _table(source: Source, clock: Clock, ttl: float = 2.0) -> RefreshAheadTable[int, int]:
+    return RefreshAheadTable(name="test", load=source.load, ttl=lambda: ttl, clock=clock)
+
+
+def test_a_fresh_entry_answers_without_loading(source: Source, clock: Clock) -> None:
+    table = _table(source, clock)
+    source.values[1] = 5
+    assert table.get(1) == 5
+    source.values[1] = 6
+    clock.now += 1.9
+
+    assert table.get(1) == 5
+    assert source.calls == [[1]]
+    assert table.stats() == {
+        "hits": 1,
+        "stale_hits": 0,
+        "misses": 1,
+        "refreshes": 0,
+        "refreshed": 0,
+        "entries": 1,
+    }
+
+
+def test_due_keys_are_refreshed_in_one_bulk_call_at_most_every_quarter_lifetime(
+    source: Source, clock: Clock
+) -> None:
+    table = _table(source, clock)
+    table.get_many([1, 2, 3])
+    source.values = {1: 10, 2: 20, 3: 30}
+    clock.now += 2.5  # every entry past its lifetime, within twice it
+
+    assert table.get(1) == 10  # the first stale reader refreshes (only its due key so far)
+    assert table.get(2) == 0  # within a quarter lifetime of that refresh: served stale, due
+    assert table.get(3) == 0
+    clock.now += 0.5
+    assert table.get(2) == 20  # the next refresh reads both due keys at once
+
+    assert source.calls == [[1, 2, 3], [1], [2, 3]]
+    assert table.get(3) == 30
+    stats = table.stats()
+    assert (stats["refreshes"], stats["refreshed"], stats["stale_hits"]) == (2, 3, 4)
+
+
+def test_an_entry_older_than_twice_the_lifetime_is_loaded_like_a_miss(
+    source: Source, clock: Clock
+) -> None:
+    table = _table(source, clock)
+    table.get(1)
+    source.values[1] = 7
+    clock.now += 4.0
+
+    assert table.get(1) == 7
+    assert table.stats()["stale_hits"] == 0
+    assert table.stats()["misses"] == 2
+
+
+def test_get_many_answers_exactly_the_keys_asked(source: Source, clock: Clock) -> None:
+    table = _table(source, clock)
+    table.get_many([1, 2])
+    clock.now += 2.5
+    table.get(2)  # refreshes 2
+    clock.now += 0.1
+    table.get(1)  # due, served stale
+
+    clock.now += 0.5
+    assert table.get_many([3]) == {3: 0}  # a miss does not hand back the other due keys
+    assert set(table.get_many([1, 3])) == {1, 3}
+
+
+def test_a_zero_lifetime_reads_every_time(source: Source, clock: Clock) -> None:
+    table = _table(source, clock, ttl=0)
+    table.get(1)
+    table.get(1)
+    assert source.calls == [[1], [1]]
+
+
+def test_clear_forgets_every_entry(source: Source, clock: Clock) -> None:
+    table = _table(source, clock)
+    table.get(1)
+    table.clear()
+    source.values[1] = 3
+    assert table.get(1) == 3
+
+
+def test_the_process_tables_report_their_counters() -> None:
+    from apps.articles.providers import local_counts
+    from apps.users.providers import local_follow_counts
+
+    stats = refresh_ahead_stats()
+    assert {local_counts.name, local_follow_counts.name} <= set(stats)
+    assert set(stats[local_counts.name]) >= {"hits", "stale_hits", "misses", "refreshes"}
