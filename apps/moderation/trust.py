@@ -7,7 +7,7 @@ content that a moderator upheld). A level is reached when every threshold of it 
 (``MODERATION_TRUST_LEVEL_1``/``_2``); once reached it stays (read marks are pruned, so the
 read count may fall), except that ``MODERATION_TRUST_MAX_FLAGS`` upheld flags hold a user at 0.
 
-The job walks users in primary-key batches with four grouped queries per batch whatever its
+The job walks users in primary-key batches with seven queries per batch whatever its
 size, and writes the batch in one upsert.
 """
 

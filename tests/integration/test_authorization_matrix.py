@@ -675,10 +675,193 @@ TABLE += [
     *rows("GET", NOTIFICATIONS_UNSUBSCRIBE, query={"token": "x"}, everyone=(400, "invalid_token")),
 ]
 
+REPORTS = "/api/v1/reports"
+
+
+def _report_body(target_type: str, target: str, reason: str = "spam") -> Any:
+    return lambda w: {"target_type": target_type, "target_id": w.pk(target), "reason": reason}
+
+
+def _reported(target_type: str, target: str) -> Any:
+    def effect(world: World) -> bool:
+        from apps.moderation.models import Report
+
+        return Report.objects.filter(
+            reporter=world.user(), target_type=target_type, target_id=world.pk(target), open=True
+        ).exists()
+
+    return effect
+
+
+# Any signed-in reader may report what they can see, never their own; what they cannot see
+# (a hidden article, a comment on one, a closed account, nothing) is 404 for everyone.
+TABLE += [
+    *rows(
+        "POST",
+        REPORTS,
+        body=_report_body("article", "published"),
+        **SIGNED_IN,
+        everyone=201,
+        owner=(400, "cannot_report_own"),
+        effect=_reported("article", "published"),
+    ),
+    *[
+        case
+        for state in HIDDEN
+        for case in rows(
+            "POST",
+            REPORTS,
+            body=_report_body("article", state),
+            code="report_target_not_found",
+            **SIGNED_IN,
+            everyone=404,
+        )
+    ],
+    *rows(
+        "POST",
+        REPORTS,
+        body=_report_body("comment", "comment"),
+        **SIGNED_IN,
+        everyone=201,
+        other=(400, "cannot_report_own"),
+        effect=_reported("comment", "comment"),
+    ),
+    *rows(
+        "POST",
+        REPORTS,
+        body=_report_body("comment", "hidden_comment"),
+        code="report_target_not_found",
+        **SIGNED_IN,
+        everyone=404,
+    ),
+    *rows(
+        "POST",
+        REPORTS,
+        body=_report_body("user", "owner_user", "harassment"),
+        **SIGNED_IN,
+        everyone=201,
+        owner=(400, "cannot_report_own"),
+        effect=_reported("user", "owner_user"),
+    ),
+    *rows(
+        "POST",
+        REPORTS,
+        body=_report_body("user", "deactivated_user"),
+        code="report_target_not_found",
+        **SIGNED_IN,
+        everyone=404,
+    ),
+    *rows(
+        "POST",
+        REPORTS,
+        body=_report_body("article", "missing_article"),
+        code="report_target_not_found",
+        **SIGNED_IN,
+        everyone=404,
+    ),
+    *rows(
+        "POST",
+        REPORTS,
+        body=_report_body("article", "published", reason="rude"),
+        **SIGNED_IN,
+        everyone=(400, "invalid"),
+    ),
+]
+
 PAYMENTS_NOTIFY = "/api/v1/payments/wechat/notify"
 # WeChat's callback: credentials are ignored, the signature is the only authority; a request
 # without WeChat's signature headers is refused with WeChat's FAIL body and stores nothing.
 TABLE += rows("POST", PAYMENTS_NOTIFY, body={}, everyone=(400, "FAIL"))
+
+REWARDS = "/api/v1/articles/{id}/rewards"
+REWARDS_SUMMARY = "/api/v1/articles/{id}/rewards/summary"
+REWARD = "/api/v1/rewards/{id}"
+WALLET = "/api/v1/me/wallet"
+
+
+def _rewarded(world: World) -> bool:
+    from apps.rewards.models import Reward
+
+    return Reward.objects.filter(payer=world.user(), article_id=world.pk("published")).exists()
+
+
+def _world_money(world: World) -> None:
+    """A paid reward of ``other`` on the owner's public article, credited to the owner."""
+    from apps.ledger.models import AccountKind, Entry
+    from apps.ledger.services import (
+        Posting,
+        account_for_system,
+        account_for_user,
+        ledger_transaction_post,
+    )
+    from apps.rewards.models import Reward, RewardStatus
+
+    reward = Reward.objects.create(
+        article_id=world.pk("published"),
+        author=world.users["owner"],
+        payer=world.users["other"],
+        amount=500,
+        status=RewardStatus.PAID,
+        out_trade_no="RWmatrixworld0001",
+        code_url="weixin://wxpay/bizpayurl?pr=matrix",
+    )
+    ledger_transaction_post(
+        idempotency_key=f"reward:{reward.pk}:paid",
+        kind="reward",
+        postings=[
+            Posting(account_id=account_for_system(kind=AccountKind.WECHAT_CLEARING), amount=-500),
+            Posting(account_id=account_for_user(user_id=reward.author_id), amount=500),
+        ],
+    )
+    entry = Entry.objects.get(account__user=world.users["owner"])
+    world.targets["reward"] = {"id": reward.pk}
+    world.ids["owner_entry"] = str(entry.pk)
+
+
+# A tip goes to a public article's author from anyone else (the author: 400), through WeChat
+# (the simulator in tests); a reward is its payer's alone (404 for the author too); a wallet
+# is the requester's own.
+TABLE += [
+    *rows(
+        "POST",
+        REWARDS,
+        on="published",
+        body={"amount": 500},
+        **SIGNED_IN,
+        everyone=201,
+        owner=(400, "reward_own_article"),
+        effect=_rewarded,
+    ),
+    *_not_public_rows("POST", REWARDS, body={"amount": 500}),
+    *rows("POST", REWARDS, on="published", body={"amount": 0}, other=(400, "invalid")),
+    *rows("GET", REWARDS_SUMMARY, on="published", everyone=200, bad=401),
+    *[
+        case
+        for state in HIDDEN
+        for case in rows("GET", REWARDS_SUMMARY, on=state, code=NOT_FOUND, everyone=404, bad=401)
+    ],
+    *rows("GET", REWARD, on="reward", code=NOT_FOUND, **SIGNED_IN, everyone=404, other=200),
+    *rows("GET", WALLET, owner=200, shows=("owner_entry",)),
+    *rows("GET", WALLET, other=200, staff=200, hides=("owner_entry",)),
+    *rows("GET", WALLET, **SIGNED_IN, everyone=200),
+]
+
+
+@pytest.fixture(autouse=True)
+def _wechat_simulator(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Rows that create rewards reach the local WeChat simulator through the test client."""
+    case = getattr(getattr(request.node, "callspec", None), "params", {}).get("case")
+    if case is None or case.path != REWARDS:
+        yield
+        return
+    from apps.payments.wechatpay import wechatpay_client_reset
+    from tests.wechat_sim.routing import site_over_http
+
+    wechatpay_client_reset()
+    with site_over_http():
+        yield
+    wechatpay_client_reset()
+
 
 FEED = "/api/v1/feed"
 # "other" follows the owner; the owner and staff follow nobody and get the default feed (the
@@ -711,6 +894,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worl
         outer.__enter__()
         try:
             _WORLD["world"] = world_build()
+            _world_money(_WORLD["world"])
             yield _WORLD["world"]
         finally:
             _WORLD.clear()
