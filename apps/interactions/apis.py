@@ -42,6 +42,7 @@ from scholarnet.api.errors import (
     ValidationFailed,
 )
 from scholarnet.api.schema import error_responses
+from scholarnet.api.toggles import state_response, toggle_schema
 from scholarnet.ratelimit.throttles import RedisRateThrottle
 
 ARTICLE_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Article id")
@@ -63,50 +64,45 @@ def _validated(serializer_class: type, data: Any) -> dict[str, Any]:
     return dict(serializer.validated_data)
 
 
+LIKE_ERRORS = (NotAuthenticated, ArticleNotFound, RateLimited)
+COLLECT_ERRORS = (
+    ValidationFailed,
+    NotAuthenticated,
+    ArticleNotFound,
+    CollectionNotFound,
+    RateLimited,
+)
+COLLECT_STATE = ("collected", "collect_count", "collection_ids")
+
+
 @extend_schema(tags=["interactions"])
 class ArticleLikeViewSet(viewsets.ViewSet):
     permission_classes = (IsAuthenticated,)
     throttle_classes = (LikeThrottle,)
 
-    @extend_schema(
-        operation_id="articles_like",
-        summary="Like an article (idempotent)",
+    @toggle_schema(
+        "articles_like",
+        "Like an article (idempotent)",
+        ArticleLikeOutputSerializer,
         description=f"Answers the state after it. {NOT_PUBLIC} 429 `rate_limited`.",
         parameters=[ARTICLE_ID],
-        request=None,
-        responses={
-            200: ArticleLikeOutputSerializer,
-            **error_responses(NotAuthenticated, ArticleNotFound, RateLimited),
-        },
+        errors=LIKE_ERRORS,
     )
     def like(self, request: Request, pk: str) -> Response:
         state = services.article_like(user=request.user, article_id=int(pk))
-        return Response({"liked": state.liked, "like_count": state.like_count})
+        return state_response(state, "liked", "like_count")
 
-    @extend_schema(
-        operation_id="articles_unlike",
-        summary="Take a like back (idempotent)",
+    @toggle_schema(
+        "articles_unlike",
+        "Take a like back (idempotent)",
+        ArticleLikeOutputSerializer,
         description=f"Answers the state after it. {NOT_PUBLIC} 429 `rate_limited`.",
         parameters=[ARTICLE_ID],
-        request=None,
-        responses={
-            200: ArticleLikeOutputSerializer,
-            **error_responses(NotAuthenticated, ArticleNotFound, RateLimited),
-        },
+        errors=LIKE_ERRORS,
     )
     def unlike(self, request: Request, pk: str) -> Response:
         state = services.article_unlike(user=request.user, article_id=int(pk))
-        return Response({"liked": state.liked, "like_count": state.like_count})
-
-
-def _collect_response(state: services.CollectState) -> Response:
-    return Response(
-        {
-            "collected": state.collected,
-            "collect_count": state.collect_count,
-            "collection_ids": state.collection_ids,
-        }
-    )
+        return state_response(state, "liked", "like_count")
 
 
 @extend_schema(tags=["interactions"])
@@ -114,43 +110,35 @@ class ArticleCollectViewSet(viewsets.ViewSet):
     permission_classes = (IsAuthenticated,)
     throttle_classes = (CollectThrottle,)
 
-    @extend_schema(
-        operation_id="articles_collect",
-        summary="Put an article in one of your folders (idempotent)",
+    @toggle_schema(
+        "articles_collect",
+        "Put an article in one of your folders (idempotent)",
+        ArticleCollectOutputSerializer,
         description=f"Without collection_id: the default folder. {NOT_PUBLIC} 404 "
         "`collection_not_found` for a folder that is not yours; 400 `invalid`; 429 `rate_limited`.",
         parameters=[ARTICLE_ID],
         request=ArticleCollectInputSerializer,
-        responses={
-            200: ArticleCollectOutputSerializer,
-            **error_responses(
-                ValidationFailed, NotAuthenticated, ArticleNotFound, CollectionNotFound, RateLimited
-            ),
-        },
+        errors=COLLECT_ERRORS,
     )
     def collect(self, request: Request, pk: str) -> Response:
         data = _validated(ArticleCollectInputSerializer, request.data)
         state = services.article_collect(user=request.user, article_id=int(pk), **data)
-        return _collect_response(state)
+        return state_response(state, *COLLECT_STATE)
 
-    @extend_schema(
-        operation_id="articles_uncollect",
-        summary="Take an article out of a folder, or of all of them (idempotent)",
+    @toggle_schema(
+        "articles_uncollect",
+        "Take an article out of a folder, or of all of them (idempotent)",
+        ArticleCollectOutputSerializer,
         description="collection_id in the body or the query string; without it, every folder. "
         f"{NOT_PUBLIC} 404 `collection_not_found`; 400 `invalid`; 429 `rate_limited`.",
         parameters=[ARTICLE_ID, ArticleCollectInputSerializer],
         request=ArticleCollectInputSerializer,
-        responses={
-            200: ArticleCollectOutputSerializer,
-            **error_responses(
-                ValidationFailed, NotAuthenticated, ArticleNotFound, CollectionNotFound, RateLimited
-            ),
-        },
+        errors=COLLECT_ERRORS,
     )
     def uncollect(self, request: Request, pk: str) -> Response:
         data = _validated(ArticleCollectInputSerializer, request.data or request.query_params)
         state = services.article_uncollect(user=request.user, article_id=int(pk), **data)
-        return _collect_response(state)
+        return state_response(state, *COLLECT_STATE)
 
 
 @extend_schema(tags=["interactions"])

@@ -3,18 +3,17 @@
 from django.urls import re_path
 
 from apps.interactions.apis import ArticleCollectViewSet, ArticleLikeViewSet, CollectionViewSet
-
-ID = "(?P<pk>[0-9]{1,18})"  # fits a BIGINT: longer ids cannot exist
+from scholarnet.api.toggles import ID, toggle_route
 
 urlpatterns = [
-    re_path(
-        rf"^articles/{ID}/like$",
-        ArticleLikeViewSet.as_view({"put": "like", "delete": "unlike"}),
-        name="articles-like",
+    toggle_route(
+        rf"^articles/{ID}/like$", ArticleLikeViewSet, on="like", off="unlike", name="articles-like"
     ),
-    re_path(
+    toggle_route(
         rf"^articles/{ID}/collect$",
-        ArticleCollectViewSet.as_view({"put": "collect", "delete": "uncollect"}),
+        ArticleCollectViewSet,
+        on="collect",
+        off="uncollect",
         name="articles-collect",
     ),
     re_path(
