@@ -136,6 +136,15 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
         "connect_timeout": 5,
     }
     DATABASES["default"]["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+# The same backends wrapped by django-prometheus: query counts, errors and durations per alias
+# (django_db_query_duration_seconds{alias,vendor}) for the dashboard.
+_PROMETHEUS_DATABASE_ENGINES = {
+    f"django.db.backends.{vendor}": f"django_prometheus.db.backends.{vendor}"
+    for vendor in ("sqlite3", "mysql", "postgresql")
+}
+DATABASES["default"]["ENGINE"] = _PROMETHEUS_DATABASE_ENGINES.get(
+    DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"]
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
