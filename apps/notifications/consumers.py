@@ -96,3 +96,7 @@ def on_follow_changed(event: Event) -> None:
             kind=NotificationKind.FOLLOW,
             target=Target(group_key="follow"),
         )
+
+
+# moderation.action's handler lives in its own module; importing it here registers it.
+from apps.notifications import moderation_consumers  # noqa: E402, F401

@@ -20,6 +20,7 @@ class NotificationKind(models.TextChoices):
     COMMENT = "comment"
     REPLY = "reply"
     FOLLOW = "follow"
+    MODERATION = "moderation"  # a moderator took the recipient's content down or restored it
 
 
 class Notification(models.Model):

@@ -44,6 +44,7 @@ class NotificationUnreadByKindOutputSerializer(serializers.Serializer):
     comment = serializers.IntegerField()
     reply = serializers.IntegerField()
     follow = serializers.IntegerField()
+    moderation = serializers.IntegerField()
 
 
 class NotificationUnreadCountOutputSerializer(serializers.Serializer):

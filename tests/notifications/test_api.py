@@ -59,7 +59,14 @@ def test_a_page_costs_the_same_queries_whatever_its_size(
 def test_unread_counts_per_kind_from_redis(author_client, inbox, django_assert_num_queries):
     expected = {
         "total": 2,
-        "by_kind": {"like": 1, "collect": 0, "comment": 1, "reply": 0, "follow": 0},
+        "by_kind": {
+            "like": 1,
+            "collect": 0,
+            "comment": 1,
+            "reply": 0,
+            "follow": 0,
+            "moderation": 0,
+        },
     }
     assert author_client.get(UNREAD).json() == expected  # counted, then stored
     with django_assert_num_queries(1):  # the signed-in user only: the counts come from Redis
