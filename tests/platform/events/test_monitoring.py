@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -24,6 +25,8 @@ from scholarnet.events import publish
 from scholarnet.events.models import DeadLetterEvent, OutboxEvent
 from scholarnet.events.monitoring import backlog_measure, consumer_groups
 from scholarnet.events.relay import relay_once
+from scholarnet.events.tasks import measure_backlog
+from scholarnet.locks import RedisLock
 from tests.platform.events.kafka_support import CountingRunner, run_until
 
 
@@ -98,6 +101,23 @@ def test_every_registered_group_is_measured_per_event_and_batch_handlers_alike()
         "user.changed",
     ]
     assert groups["article-reads"] == ["article.read"]
+
+
+def test_beat_measures_the_backlog_under_its_lock_and_stamps_the_time(db, settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["events-backlog-measure"]
+    assert entry["task"] == measure_backlog.name == "scholarnet.events.tasks.measure_backlog"
+    assert entry["schedule"] == settings.EVENTS_BACKLOG_MEASURE_SECONDS == 15.0
+    publish_committed("article.published", {"article_id": 1}, key="article:1")
+    before = time.time()
+
+    measure_backlog()
+
+    assert gauge_value("outbox_unsent") == 1
+    assert gauge_value("backlog_measured_timestamp_seconds") >= before
+    with RedisLock(f"{measure_backlog.__module__}.measure_backlog", ttl_seconds=5):
+        OutboxEvent.objects.update(sent_at=timezone.now())
+        measure_backlog()  # another worker holds the lock: this one skips
+    assert gauge_value("outbox_unsent") == 1
 
 
 # --- against the broker ---------------------------------------------------------------------
