@@ -23,6 +23,7 @@ api_v1_patterns: list = [
     path("", include("apps.payments.urls")),
     path("", include("apps.moderation.urls")),
     path("", include("apps.ledger.urls")),
+    path("", include("apps.rewards.urls")),
 ]
 
 urlpatterns = [

@@ -139,3 +139,29 @@ def merchant_settings(*, directory: Path, site_url: str) -> dict[str, object]:
         "WECHAT_SIMULATOR_KEY_DIR": directory,
         "WECHAT_SIMULATOR_PAY_URL": f"{site_url}/wechat-sim/pay/{{out_trade_no}}",
     }
+
+
+OAUTH_SECRET_FILE = "oauth_app.secret"  # noqa: S105 (a file name)
+
+
+def login_settings(*, directory: Path, site_url: str) -> dict[str, object]:
+    """The WeChat login settings that aim social-core's backend at the simulator on ``site_url``."""
+    secret_path = directory / OAUTH_SECRET_FILE
+    if not secret_path.is_file():
+        directory.mkdir(parents=True, exist_ok=True)
+        with open(directory / ".lock", "w") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            if not secret_path.is_file():
+                _write_private(secret_path, secrets.token_hex(16))
+    secret = secret_path.read_text().strip()
+    site_url = site_url.rstrip("/")
+    return {
+        "WECHAT_LOGIN_ENABLED": True,
+        "WECHAT_APP_ID": "wxsimulatorlogin01",
+        "WECHAT_APP_SECRET": secret,
+        "SOCIAL_AUTH_WEIXIN_KEY": "wxsimulatorlogin01",
+        "SOCIAL_AUTH_WEIXIN_SECRET": secret,
+        "WECHAT_OAUTH_AUTHORIZE_URL": f"{site_url}/wechat-sim/connect/qrconnect",
+        "WECHAT_OAUTH_ACCESS_TOKEN_URL": f"{site_url}/wechat-sim/sns/oauth2/access_token",
+        "WECHAT_OAUTH_USERINFO_URL": f"{site_url}/wechat-sim/sns/userinfo",
+    }

@@ -11,6 +11,7 @@ signed with SECRET_KEY; a used code is remembered in Redis. Errors are WeChat's
 from __future__ import annotations
 
 import hashlib
+import secrets
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -53,15 +54,18 @@ def authorize(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "wechat_sim/authorize.html", {"redirect_uri": redirect_uri})
     name = (request.POST.get("name") or "").strip()[:32] or "WeChat tester"
-    code = signing.dumps(identity(appid=params["appid"], name=name), salt=CODE_SALT)
+    # A fresh nonce: two logins of one account in one second still get two codes.
+    person = identity(appid=params["appid"], name=name) | {"nonce": secrets.token_hex(8)}
+    code = signing.dumps(person, salt=CODE_SALT)
     query = {"code": code, "state": params.get("state", "")}
     separator = "&" if "?" in redirect_uri else "?"
     return HttpResponseRedirect(f"{redirect_uri}{separator}{urlencode(query)}")
 
 
-@require_GET
+@csrf_exempt
+@require_http_methods(["GET", "POST"])  # WeChat documents GET; social-core POSTs the form
 def access_token(request: HttpRequest) -> JsonResponse:
-    params = request.GET
+    params = request.POST if request.method == "POST" else request.GET
     if (params.get("appid"), params.get("secret")) != (
         settings.WECHAT_APP_ID,
         settings.WECHAT_APP_SECRET,

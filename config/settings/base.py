@@ -397,6 +397,10 @@ WECHAT_STATE_COOKIE_SECURE = env.bool("WECHAT_STATE_COOKIE_SECURE", default=Fals
 SOCIAL_AUTH_WEIXIN_KEY = WECHAT_APP_ID
 SOCIAL_AUTH_WEIXIN_SECRET = WECHAT_APP_SECRET
 SOCIAL_AUTH_WEIXIN_REQUESTS_TIMEOUT = env.float("WECHAT_REQUESTS_TIMEOUT", default=5.0)
+# WeChat's QR-connect addresses; the local simulator (local and single settings) replaces them.
+WECHAT_OAUTH_AUTHORIZE_URL = "https://open.weixin.qq.com/connect/qrconnect"
+WECHAT_OAUTH_ACCESS_TOKEN_URL = "https://api.weixin.qq.com/sns/oauth2/access_token"
+WECHAT_OAUTH_USERINFO_URL = "https://api.weixin.qq.com/sns/userinfo"
 
 # --- Verification codes and SMS -----------------------------------------------------------------
 

@@ -21,15 +21,14 @@ LOGGING["handlers"]["stderr"]["formatter"] = LOG_FORMAT
 # test keys generated under var/wechat_sim/. production.py refuses it.
 WECHAT_SIMULATOR_ENABLED = env.bool("WECHAT_SIMULATOR_ENABLED", default=True)
 if WECHAT_SIMULATOR_ENABLED:
-    from apps.wechat_sim.keys import merchant_settings
+    from apps.wechat_sim.keys import login_settings, merchant_settings
 
     INSTALLED_APPS = [*INSTALLED_APPS, "apps.wechat_sim"]
-    globals().update(
-        merchant_settings(
-            directory=VAR_DIR / "wechat_sim",
-            site_url=env.str(
-                "WECHAT_SIMULATOR_SITE_URL",
-                default=f"http://127.0.0.1:{env.int('PORT', default=8000)}",
-            ),
-        )
-    )
+    _simulator = {
+        "directory": VAR_DIR / "wechat_sim",
+        "site_url": env.str(
+            "WECHAT_SIMULATOR_SITE_URL",
+            default=f"http://127.0.0.1:{env.int('PORT', default=8000)}",
+        ),
+    }
+    globals().update(merchant_settings(**_simulator) | login_settings(**_simulator))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from social_core.backends.weixin import WeixinOAuth2
 from social_core.exceptions import AuthResponseError, AuthSessionError
@@ -23,7 +24,6 @@ from social_core.storage import BaseStorage
 from social_core.utils import constant_time_compare
 from social_django.strategy import DjangoStrategy
 
-USER_INFO_URL = "https://api.weixin.qq.com/sns/userinfo"
 STATE_KEY = "weixin_state"
 
 
@@ -42,7 +42,19 @@ class WeChatStrategy(DjangoStrategy):
 
 
 class WeChatQRConnect(WeixinOAuth2):
-    """``WeixinOAuth2`` with the caller's state, returning WeChat's profile instead of a user."""
+    """``WeixinOAuth2`` with the caller's state, returning WeChat's profile instead of a user.
+
+    WeChat's three addresses come from settings (``WECHAT_OAUTH_*_URL``), WeChat's own by
+    default, the local simulator's (``/wechat-sim/``) when it is on.
+    """
+
+    @property
+    def AUTHORIZATION_URL(self) -> str:  # type: ignore[override]
+        return settings.WECHAT_OAUTH_AUTHORIZE_URL
+
+    @property
+    def ACCESS_TOKEN_URL(self) -> str:  # type: ignore[override]
+        return settings.WECHAT_OAUTH_ACCESS_TOKEN_URL
 
     def get_or_create_state(self) -> str:
         return self._expected_state(stage="begin")
@@ -79,7 +91,7 @@ class WeChatQRConnect(WeixinOAuth2):
         # Parsing the bytes is right under every label; the parent's re-encoding trick instead
         # garbles a nickname that was decoded correctly ("张三" becomes "\u5f20\u4e09").
         reply = self.request(
-            USER_INFO_URL,
+            settings.WECHAT_OAUTH_USERINFO_URL,
             params={"access_token": access_token, "openid": kwargs["response"]["openid"]},
             stage="user_info",
         )
