@@ -69,6 +69,8 @@ export SEARCH_BACKEND=tantivy VAR_DIR="$PWD/$WORK" SEARCH_TANTIVY_PATH="$PWD/$WO
 export CELERY_BEAT_SCHEDULE_FILENAME="$PWD/$WORK/celerybeat-schedule"
 # Every process writes its metrics here; /metrics sums them. Empty it before the first start.
 export PROMETHEUS_MULTIPROC_DIR="$PWD/$WORK/prometheus"
+# The backlog gauges (consumer lag, dead letters, outbox) are measured this often.
+export EVENTS_BACKLOG_MEASURE_SECONDS=5
 rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 "$PY" -c 'import redis, os; redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()'
 
@@ -164,6 +166,19 @@ for sample in '^scholarnet_events_relayed_total\{.*type="article\.published".*\}
               '^scholarnet_events_handled_total\{.*group="search".*\} [1-9]'; do
   grep -E "$sample" <<<"$metrics" || fail "/metrics has no sample matching $sample"
 done
+# The backlog gauges (beat measures every group, each consumer its own): once the flow is
+# through, every group has read everything and the outbox is empty.
+step "backlog on /metrics: outbox empty, every group's lag 0"
+backlog_drained() {
+  metrics="$(curl -s "$base/metrics")"
+  grep -qE '^scholarnet_events_outbox_unsent 0\.0$' <<<"$metrics" || return 1
+  for group in $CONSUMER_GROUPS; do
+    grep -qE "^scholarnet_events_consumer_lag\{group=\"$group\"\} 0\.0$" <<<"$metrics" || return 1
+  done
+}
+for _ in $(seq 60); do backlog_drained && break; sleep 1; done
+backlog_drained || { grep -E '^scholarnet_events_(outbox|consumer_lag)' <<<"$metrics"; fail "backlog not drained"; }
+grep -E '^scholarnet_events_(outbox_unsent|consumer_lag|dead_letters)' <<<"$metrics"
 
 if [ -n "${KEEP_RUNNING:-}" ]; then
   echo "serving at $base; Ctrl-C stops everything"
