@@ -142,3 +142,10 @@ def article_comment_counts(*, ids: list[int]) -> dict[int, dict[str, int]]:
         .order_by()
     )
     return {article_id: {"comment_count": n} for article_id, n in rows}
+
+
+def commented_article_ids(*, after_id: int, limit: int) -> list[int]:
+    """The next ``limit`` ids above ``after_id`` of articles with comments, ascending (from the
+    ``(article_id, root, -id)`` index)."""
+    rows = Comment.objects.filter(article_id__gt=after_id).order_by("article_id")
+    return list(rows.values_list("article_id", flat=True).distinct()[:limit])
