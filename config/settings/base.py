@@ -65,10 +65,10 @@ LOCAL_APPS = [
     "apps.feed",
     "apps.comments",
     "apps.notifications",
-    "apps.ledger",
     "apps.payments",
     "apps.moderation",
     "apps.ledger",
+    "apps.rewards",
     "bench",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + KERNEL_APPS + LOCAL_APPS
@@ -751,3 +751,14 @@ CELERY_BEAT_SCHEDULE["moderation-suspensions-end"] = {
     "task": "apps.moderation.tasks.moderation_suspensions_end",
     "schedule": 60.0,
 }
+
+# --- Rewards (apps.rewards) ----------------------------------------------------------------------
+
+# The platform's share of a reward, rounded down; the author gets the rest (apps.rewards.services).
+REWARDS_COMMISSION_PERCENT = env.int("REWARDS_COMMISSION_PERCENT", default=10)
+REWARDS_MIN_AMOUNT = env.int("REWARDS_MIN_AMOUNT", default=1)  # fen
+REWARDS_MAX_AMOUNT = env.int("REWARDS_MAX_AMOUNT", default=50_000)  # fen
+# A repeated click on the same (article, payer, amount) returns the same order for this long.
+REWARDS_PREPAY_CACHE_TTL = env.int("REWARDS_PREPAY_CACHE_TTL", default=1800)
+# The summary's lifetime; dropped on every paid/refunded change, so this only bounds staleness.
+REWARDS_SUMMARY_CACHE_TTL = env.int("REWARDS_SUMMARY_CACHE_TTL", default=60)
