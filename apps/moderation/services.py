@@ -1,11 +1,11 @@
 """Writes of moderation: reports, moderators' actions on a target, suspensions, the audit log.
 
 Every moderator action runs in one transaction that locks the target's queue row first (as
-``report_create`` does), calls the owning app's service (articles take-down and restore,
-comment deletion, user deactivation and reactivation), writes the audit entry with the
-target's state before and after, closes the target's open reports and, where the author is
-told, publishes ``moderation.action`` through the outbox. Nothing here writes another app's
-models.
+``report_create`` does, after creating it outside its transaction), calls the owning app's
+service (articles take-down and restore, comment deletion, user deactivation and
+reactivation), writes the audit entry with the target's state before and after, closes the
+target's open reports and, where the author is told, publishes ``moderation.action`` through
+the outbox. Nothing here writes another app's models.
 """
 
 from __future__ import annotations
@@ -82,24 +82,25 @@ def audit_record(
 # --- reports ----------------------------------------------------------------------------------
 
 
-def _target_locked(*, target_type: str, target_id: int, author_id: int | None) -> ReportedTarget:
-    """The target's queue row, created if missing, locked for this transaction."""
+def _target_ensure(*, target_type: str, target_id: int, author_id: int | None) -> None:
+    """Create the target's queue row if missing, committed at once (outside the report's
+    transaction): concurrent first reports inserting it inside theirs would each hold a shared
+    lock on the duplicate key and wait to upgrade it (an InnoDB deadlock)."""
     now = timezone.now()
+    row = ReportedTarget(
+        target_type=target_type,
+        target_id=target_id,
+        author_id=author_id,
+        state=TargetState.HANDLED,  # no open report yet; the report's transaction opens it
+        first_reported_at=now,
+        last_reported_at=now,
+    )
+    ReportedTarget.objects.bulk_create([row], ignore_conflicts=True)
+
+
+def _target_locked(*, target_type: str, target_id: int) -> ReportedTarget:
     rows = ReportedTarget.objects.select_for_update()
-    found = rows.filter(target_type=target_type, target_id=target_id).first()
-    if found is not None:
-        return found
-    try:
-        with transaction.atomic():
-            return ReportedTarget.objects.create(
-                target_type=target_type,
-                target_id=target_id,
-                author_id=author_id,
-                first_reported_at=now,
-                last_reported_at=now,
-            )
-    except IntegrityError:  # created meanwhile by a concurrent first report
-        return rows.get(target_type=target_type, target_id=target_id)
+    return rows.get(target_type=target_type, target_id=target_id)
 
 
 def report_create(
@@ -114,21 +115,13 @@ def report_create(
     resolved = selectors.report_target_resolve(target_type=target_type, target_id=target_id)
     if resolved.author_id == reporter.pk:
         raise CannotReportOwn()
+    _target_ensure(target_type=target_type, target_id=target_id, author_id=resolved.author_id)
     with transaction.atomic():
-        target = _target_locked(
-            target_type=target_type, target_id=target_id, author_id=resolved.author_id
-        )
+        target = _target_locked(target_type=target_type, target_id=target_id)
         existing = target.reports.filter(reporter=reporter, open=True).values_list("pk", flat=True)
         if existing_id := existing.first():
             raise AlreadyReported(extra={"report_id": existing_id})
-        report = Report.objects.create(
-            reporter=reporter,
-            entry=target,
-            target_type=target_type,
-            target_id=target_id,
-            reason=reason,
-            note=note.strip(),
-        )
+        report = _report_insert(reporter=reporter, target=target, reason=reason, note=note.strip())
         target.open_count = F("open_count") + 1
         target.report_count = F("report_count") + 1
         target.state = TargetState.OPEN
@@ -136,6 +129,23 @@ def report_create(
         target.save(update_fields=["open_count", "report_count", "state", "last_reported_at"])
     REPORTS_FILED.labels(target_type).inc()
     return report
+
+
+def _report_insert(*, reporter: Any, target: ReportedTarget, reason: str, note: str) -> Report:
+    # The target's lock serialises its reports, so the check above sees every committed one;
+    # the unique (reporter, target, open) is the backstop should anything slip past it.
+    try:
+        with transaction.atomic():
+            return Report.objects.create(
+                reporter=reporter,
+                entry=target,
+                target_type=target.target_type,
+                target_id=target.target_id,
+                reason=reason,
+                note=note,
+            )
+    except IntegrityError:
+        raise AlreadyReported() from None
 
 
 def _reports_close(target: ReportedTarget, *, status: str, moderator: Any, action: str) -> int:

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
@@ -113,6 +114,13 @@ def _user_batches(*, batch_size: int, after_id: int) -> Iterable[list[tuple[int,
         after_id = batch[-1][0]
 
 
+def _conflict_target() -> dict[str, Any]:
+    # MySQL's ON DUPLICATE KEY UPDATE names no columns; SQLite and PostgreSQL need them.
+    if connection.features.supports_update_conflicts_with_target:
+        return {"unique_fields": ["user"]}
+    return {}
+
+
 def trust_levels_compute(*, batch_size: int | None = None, after_id: int = 0) -> int:
     """Recompute every user's trust level (from ``after_id`` on); the number of users done."""
     done = 0
@@ -121,8 +129,8 @@ def trust_levels_compute(*, batch_size: int | None = None, after_id: int = 0) ->
         TrustLevel.objects.bulk_create(
             _batch_compute(batch),
             update_conflicts=True,
-            unique_fields=["user"],
             update_fields=COMPUTED_FIELDS,
+            **_conflict_target(),
         )
         done += len(batch)
     return done
