@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 RUN_SETTINGS ?= config.settings.single
 
 .PHONY: run dev test bench install lint lint-docker format typecheck schema check-schema \
-	check-migrations check relay consume clean mysql-driver runbook
+	check-migrations check check-deploy relay consume clean mysql-driver runbook
 
 run: install
 	DJANGO_SETTINGS_MODULE=$(RUN_SETTINGS) $(PY) manage.py run_stack
@@ -76,6 +76,12 @@ check-schema: install
 
 check-migrations: install
 	$(PY) manage.py makemigrations --check --dry-run
+
+# The alert rules (promtool: Debian package prometheus) and the Kubernetes manifests (offline,
+# kubernetes-validate's bundled schemas); their contents are tested in tests/deploy.
+check-deploy: install
+	promtool check rules deploy/prometheus/alerts.yml
+	$(BIN)/kubernetes-validate --strict deploy/k8s/*.yaml
 
 check: lint check-migrations check-schema
 
