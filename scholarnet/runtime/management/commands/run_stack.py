@@ -95,7 +95,7 @@ class Command(BaseCommand):
             "web": web,
             "worker": [python, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
                        "--concurrency", "2", "--hostname", "worker@%h"],
-            # The schedule file is CELERY_BEAT_SCHEDULE_FILENAME, under var/.
+            # The database scheduler (CELERY_BEAT_SCHEDULER): the schedules the admin edits.
             "beat": [python, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"],
         }  # fmt: skip
         if options["no_worker"]:
