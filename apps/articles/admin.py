@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -20,6 +21,7 @@ from django.utils.html import format_html
 
 from apps.articles import services
 from apps.articles.models import Article, PublishedArticle
+from scholarnet.audit import staff_action_record
 
 
 class TakeDownForm(forms.Form):
@@ -93,12 +95,22 @@ class PublishedArticleAdmin(ReadOnlyAdmin):
     ) -> TemplateResponse | None:
         form = TakeDownForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
-            for article_id in queryset.values_list("id", flat=True):
-                services.article_take_down(
-                    article_id=article_id,
-                    moderator=request.user,
-                    reason=form.cleaned_data["reason"],
-                )
+            for article_id, taken_down_at in queryset.values_list("id", "taken_down_at"):
+                with transaction.atomic():
+                    live = services.article_take_down(
+                        article_id=article_id,
+                        moderator=request.user,
+                        reason=form.cleaned_data["reason"],
+                    )
+                    staff_action_record(
+                        actor=request.user,
+                        action="article_take_down",
+                        target_type="article",
+                        target_id=article_id,
+                        reason=live.take_down_reason,
+                        before={"taken_down": taken_down_at is not None},
+                        after={"taken_down": True, "take_down_reason": live.take_down_reason},
+                    )
             self.message_user(request, "Taken down; readers no longer see them.", messages.SUCCESS)
             return None
         context = {
@@ -114,5 +126,14 @@ class PublishedArticleAdmin(ReadOnlyAdmin):
     @admin.action(description="Restore (undo a take-down)", permissions=["change"])
     def restore(self, request: HttpRequest, queryset: QuerySet[PublishedArticle]) -> None:
         for article_id in queryset.filter(taken_down_at__isnull=False).values_list("id", flat=True):
-            services.article_restore(article_id=article_id, moderator=request.user)
+            with transaction.atomic():
+                services.article_restore(article_id=article_id, moderator=request.user)
+                staff_action_record(
+                    actor=request.user,
+                    action="article_restore",
+                    target_type="article",
+                    target_id=article_id,
+                    before={"taken_down": True},
+                    after={"taken_down": False},
+                )
         self.message_user(request, "Restored.", messages.SUCCESS)

@@ -35,3 +35,8 @@ class ModerationConfig(AppConfig):
 
         rate_tightening_register(_new_account_scope)
         comment_links_check_register(_links_allowed)
+        # Staff actions in the other apps' admins land in the same append-only audit log.
+        from apps.moderation.services import audit_record
+        from scholarnet.audit import staff_action_sink_register
+
+        staff_action_sink_register(audit_record)

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db import models
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -19,6 +19,30 @@ from apps.users import services
 from apps.users.devices import device_label
 from apps.users.errors import SessionRevokeUnavailable
 from apps.users.models import User, UserSession
+from scholarnet.audit import staff_action_record
+
+# Staff changes are audited with the fields' values before and after, never these.
+AUDIT_HIDDEN_FIELDS = frozenset({"password", "password1", "password2"})
+
+
+def _plain(value: Any) -> Any:
+    """A form value as JSON can hold it (groups and permissions as their ids)."""
+    if hasattr(value, "values_list"):
+        return sorted(value.values_list("pk", flat=True))
+    if isinstance(value, list | tuple | set):
+        return sorted(getattr(item, "pk", item) for item in value)
+    return value if value is None or isinstance(value, bool | int | float | str) else str(value)
+
+
+def _audit(request: HttpRequest, action: str, user: User, before: dict, after: dict) -> None:
+    staff_action_record(
+        actor=request.user,
+        action=action,
+        target_type="user",
+        target_id=user.pk,
+        before=before,
+        after=after,
+    )
 
 
 class UserSessionInline(admin.TabularInline):
@@ -75,13 +99,17 @@ class UserAdmin(DjangoUserAdmin):
     @admin.action(description="Deactivate and sign out everywhere", permissions=["change"])
     def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset.filter(is_active=True):
-            services.user_deactivate(user=user)
+            with transaction.atomic():
+                services.user_deactivate(user=user)
+                _audit(request, "user_deactivate", user, {"is_active": True}, {"is_active": False})
         self.message_user(request, "Deactivated; their sessions no longer work.", messages.SUCCESS)
 
     @admin.action(description="Reactivate", permissions=["change"])
     def reactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset.filter(is_active=False):
-            services.user_reactivate(user=user)
+            with transaction.atomic():
+                services.user_reactivate(user=user)
+                _audit(request, "user_reactivate", user, {"is_active": False}, {"is_active": True})
         self.message_user(request, "Reactivated; they can sign in again.", messages.SUCCESS)
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
@@ -96,6 +124,10 @@ class UserAdmin(DjangoUserAdmin):
             services.user_deactivate(user=obj)
         elif change:
             services.user_changed_notify(user=obj)
+        fields = [name for name in form.changed_data if name not in AUDIT_HIDDEN_FIELDS]
+        before = {name: _plain(form.initial.get(name)) for name in fields}
+        after = {name: _plain(form.cleaned_data.get(name)) for name in fields}
+        _audit(request, "user_change" if change else "user_add", obj, before, after)
 
 
 @admin.register(UserSession)
