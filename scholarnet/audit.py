@@ -8,12 +8,15 @@ without importing the app above it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextvars
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 StaffActionSink = Callable[..., Any]
 
 _sinks: list[StaffActionSink] = []
+_recorded_by_caller = contextvars.ContextVar("staff_action_recorded_by_caller", default=False)
 
 
 def staff_action_sink_register(sink: StaffActionSink) -> None:
@@ -32,6 +35,8 @@ def staff_action_record(
     after: dict[str, Any] | None = None,
 ) -> None:
     """Who did what to which target, why, and the target's state before and after."""
+    if _recorded_by_caller.get():
+        return
     for sink in _sinks:
         sink(
             actor=actor,
@@ -42,3 +47,14 @@ def staff_action_record(
             before=before or {},
             after=after or {},
         )
+
+
+@contextmanager
+def staff_action_recorded_by_caller() -> Iterator[None]:
+    """The caller records this action itself (a moderator's take-down through a lower app's
+    service): records made by the services it calls are skipped, so it is logged once."""
+    token = _recorded_by_caller.set(True)
+    try:
+        yield
+    finally:
+        _recorded_by_caller.reset(token)

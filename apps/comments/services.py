@@ -27,6 +27,7 @@ from apps.interactions.comment_counts import (
     article_stat_ensure,
     article_stat_lock,
 )
+from scholarnet.audit import staff_action_record
 from scholarnet.events.payloads import publish_event
 
 PREVIEW_LENGTH = 140
@@ -110,10 +111,16 @@ def comment_delete(*, user: Any, comment_id: int) -> list[int]:
         raise CommentNotFound()
     if not _can_delete(user=user, comment=comment, article_author_id=article_author_id or 0):
         raise CommentDeleteDenied()
-    return _subtree_delete(user=user, comment_id=comment_id, article_id=comment.article_id)
+    # A moderator deleting someone else's comment is a staff action: audited with its text.
+    by_staff = user.pk not in (comment.author_id, article_author_id)
+    return _subtree_delete(
+        user=user, comment_id=comment_id, article_id=comment.article_id, audit=by_staff
+    )
 
 
-def _subtree_delete(*, user: Any, comment_id: int, article_id: int) -> list[int]:
+def _subtree_delete(
+    *, user: Any, comment_id: int, article_id: int, audit: bool = False
+) -> list[int]:
     article_stat_ensure(article_id=article_id)
     with transaction.atomic():
         article_stat_lock(article_id=article_id)  # the first lock, as in comment_create
@@ -137,6 +144,15 @@ def _subtree_delete(*, user: Any, comment_id: int, article_id: int) -> list[int]
                 occurred_at=timezone.now(),
             )
         )
+        if audit:
+            staff_action_record(
+                actor=user,
+                action="comment_delete",
+                target_type="comment",
+                target_id=comment_id,
+                before={"author_id": comment.author_id, "content": comment.content, "ids": ids},
+                after={"exists": False},
+            )
     return ids
 
 

@@ -40,6 +40,7 @@ from apps.moderation.models import (
 from apps.users.models import User
 from apps.users.services import user_deactivate, user_reactivate
 from scholarnet.api.errors import ValidationFailed
+from scholarnet.audit import staff_action_recorded_by_caller
 from scholarnet.events.payloads import publish_event
 from scholarnet.observability.metrics import counter
 
@@ -242,7 +243,8 @@ def target_take_down(*, moderator: Any, target_id: int, reason: str) -> AuditEnt
         if not before["exists"]:
             raise ActionNotApplicable("The target no longer exists.")
         resolved_title = before.get("title") or before.get("content", "")[:120]
-        _take_down_in_owner(target, moderator=moderator, reason=reason)
+        with staff_action_recorded_by_caller():
+            _take_down_in_owner(target, moderator=moderator, reason=reason)
         _reports_close(target, status=ReportStatus.UPHELD, moderator=moderator, action="take_down")
         entry = audit_record(
             actor=moderator,

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from apps.articles.models import PublishedArticle
+from apps.comments import services as comments
 from apps.moderation.models import AuditEntry
 from apps.users.models import User
 from tests.articles.factories import published_article
+from tests.moderation.conftest import signed_in_client
 from tests.users.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +78,25 @@ def test_deactivation_and_profile_edits_in_the_users_admin_are_audited(admin_cli
     assert change[0] == "user_change"
     assert (change[4]["nickname"], change[5]["nickname"]) == ("Old name", "New name")
     assert "password" not in change[4]
+
+
+def test_a_moderator_deleting_someone_elses_comment_through_the_api_is_audited(
+    reader_client, reader, article
+):
+    own = comments.comment_create(user=reader, article_id=article.pk, content="Mine")
+    theirs = comments.comment_create(user=reader, article_id=article.pk, content="Rude words")
+    staff = UserFactory(is_staff=True)
+
+    assert reader_client.delete(f"/api/v1/comments/{own.pk}").status_code == 204
+    assert AuditEntry.objects.count() == 0  # an author deleting their own is no staff action
+    response = signed_in_client(staff).delete(f"/api/v1/comments/{theirs.pk}")
+
+    assert response.status_code == 204
+    [entry] = AuditEntry.objects.all()
+    assert (entry.actor_id, entry.action, entry.target_id) == (
+        staff.pk,
+        "comment_delete",
+        str(theirs.pk),
+    )
+    assert entry.before == {"author_id": reader.pk, "content": "Rude words", "ids": [theirs.pk]}
+    assert entry.after == {"exists": False}
