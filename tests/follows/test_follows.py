@@ -129,3 +129,26 @@ def test_the_recount_command_corrects_wrong_rows_and_their_hashes(reader, author
         author.pk: {"follower_count": 1, "followee_count": 0},
         reader.pk: {"follower_count": 0, "followee_count": 1},
     }
+
+
+def test_the_recount_command_resumes_after_the_saved_position(reader, author):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django_redis import get_redis_connection
+
+    from apps.follows.management.commands.follows_recount import POSITION_KEY
+    from apps.follows.models import FollowStat
+
+    services.user_follow(follower=reader, followee_id=author.pk)
+    first, second = sorted([reader.pk, author.pk])
+    FollowStat.objects.filter(pk__in=[first, second]).update(follower_count=5, followee_count=5)
+    get_redis_connection("default").set(POSITION_KEY, first)
+    out = StringIO()
+
+    call_command("follows_recount", "--no-progress", "--resume", stdout=out)
+
+    assert out.getvalue().strip() == "Recounted 1 users: 1 corrected."
+    assert stat(first) == (5, 5)  # before the position: untouched
+    assert stat(second) == ((1, 0) if second == author.pk else (0, 1))
+    assert get_redis_connection("default").get(POSITION_KEY) is None
