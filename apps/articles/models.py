@@ -165,5 +165,9 @@ class PublishSequence(models.Model):
     article_id = models.BigIntegerField(unique=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        # The hot list's window: its first sequence is one range of this index, not a scan.
+        indexes = [models.Index(fields=["created_at"], name="articles_seq_created")]
+
     def __str__(self) -> str:
         return f"{self.pk} → #{self.article_id}"

@@ -9,6 +9,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.articles import services as article_services
@@ -140,3 +142,46 @@ def test_the_beat_task_and_the_command_skip_while_another_process_computes(autho
     out = StringIO()
     call_command("rank_compute", stdout=out)
     assert out.getvalue().startswith("kept 1 of 1 articles in ")
+
+
+def test_the_scan_stops_at_the_windows_first_sequence(author, settings):
+    settings.RANKING_SCAN_BATCH_SIZE = 2
+    now = timezone.now()
+    for _old in range(6):
+        live_article(author=author, hours_ago=30 * 24, likes=5, now=now)
+    recent = [live_article(author=author, hours_ago=hours, likes=3, now=now) for hours in (2, 1)]
+
+    with CaptureQueriesContext(connection) as queries:
+        hot = services.ranking_compute(now=now)
+
+    # One batch of candidates: it reaches the window's lowest sequence, the six older articles
+    # (three more batches) are never read.
+    candidates = [q for q in queries if "articles_publishedarticle" in q["sql"]]
+    assert len(candidates) == 1
+    assert sorted(ids(hot)) == sorted(recent)
+    assert hot.scanned == 2
+
+
+def test_out_of_order_publication_times_are_still_ranked(author, settings):
+    """Sequences need not follow the publication times: none of the window is dropped."""
+    settings.RANKING_SCAN_BATCH_SIZE = 2
+    now = timezone.now()
+    early_seq_recent = live_article(author=author, hours_ago=1, likes=9, now=now)
+    for _old in range(5):
+        live_article(author=author, hours_ago=30 * 24, likes=5, now=now)
+    late_seq_recent = live_article(author=author, hours_ago=2, likes=4, now=now)
+
+    hot = services.ranking_compute(now=now)
+
+    assert ids(hot) == [early_seq_recent, late_seq_recent]
+
+
+def test_an_empty_window_stores_an_empty_list_without_scanning(author):
+    now = timezone.now()
+    live_article(author=author, hours_ago=30 * 24, likes=5, now=now)
+
+    with CaptureQueriesContext(connection) as queries:
+        hot = services.ranking_compute(now=now)
+
+    assert (hot.entries, hot.scanned) == ([], 0)
+    assert not [q for q in queries if "articles_publishedarticle" in q["sql"]]
