@@ -37,10 +37,14 @@ class RoundFigures:
     p50_ms: float
     p99_ms: float
     errors: int
+    # Reads that left the process (to Redis or the database) per request, from cache counters.
+    remote_reads_per_request: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         ratio = None if self.ratio_to_bare is None else round(self.ratio_to_bare, 3)
+        remote = self.remote_reads_per_request
         return {
+            "remote_reads_per_request": None if remote is None else round(remote, 4),
             "requests_per_second": round(self.requests_per_second, 1),
             "ratio_to_bare": ratio,
             "other_load_pct": self.other_load_pct,
@@ -61,6 +65,8 @@ class Outcome:
     foreign_load_pct: float | None = None
     # Every round of a run, in order; the fields above are then its median round's.
     rounds: tuple[RoundFigures, ...] = ()
+    # How the workers' caches answered during the measurement (changes of their counters).
+    cache_counters: dict[str, float] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -74,6 +80,8 @@ class Outcome:
         data |= {"ratio_to_bare": self.ratio, "other_load_pct": self.foreign_load_pct}
         if self.scenario.connections is not None:
             data["connections"] = self.scenario.connections
+        if self.cache_counters:
+            data["cache_counters"] = self.cache_counters
         if self.rounds:
             ratios = [r.ratio_to_bare for r in self.rounds if r.ratio_to_bare is not None]
             data["rounds"] = [figures.as_dict() for figures in self.rounds]
@@ -96,7 +104,26 @@ class Outcome:
             p50_ms=self.result.latency_ms["p50"],
             p99_ms=self.result.latency_ms["p99"],
             errors=self.result.errors,
+            remote_reads_per_request=remote_reads_per_request(
+                self.cache_counters or {}, self.result.requests
+            ),
         )
+
+
+def remote_reads_per_request(counters: dict[str, float], requests: int) -> float | None:
+    """Reads that left the process per request: two-level reads that reached Redis (hits there
+    and misses), and counts the refresh-ahead tables loaded (misses, bulk refreshes)."""
+    if requests <= 0 or not counters:
+        return None
+    remote = sum(
+        value
+        for name, value in counters.items()
+        if name.startswith(
+            ("scholarnet_cache_hits{cache=default,tier=redis", "scholarnet_cache_misses")
+        )
+        or name.endswith((".misses", ".refreshes"))
+    )
+    return remote / requests
 
 
 def _numbers(result: WrkResult) -> dict[str, Any]:

@@ -146,19 +146,32 @@ def _write_script(name: str, body: str) -> None:
     (WORK_DIR / f"{name}.lua").write_text(body)
 
 
+def _per_thread_seed(seed: int) -> str:
+    """Lua seeding each wrk thread differently: one seed for all of them would send every
+    thread through the same ids in the same order, each key read by all threads at once and
+    half as many keys covered per second."""
+    return (
+        "local threads = 0\n"
+        "setup = function(thread)\n"
+        "  threads = threads + 1\n"
+        f'  thread:set("seed", {seed} * 1000 + threads)\n'
+        "end\n"
+        "init = function(args) math.randomseed(seed) end\n"
+    )
+
+
 def _article_reads(context: SetupContext) -> None:
     low, high = _content_data(context)
     hot_high = min(high, low + HOT_ARTICLES - 1)
     read = 'return wrk.format("GET", "/api/v1/articles/" .. id)'
     _write_script(
         "article_detail",
-        f"math.randomseed(7)\nrequest = function()\n  local id = math.random({low}, {hot_high})\n"
+        f"{_per_thread_seed(7)}request = function()\n  local id = math.random({low}, {hot_high})\n"
         f"  {read}\nend\n",
     )
     _write_script(
         "article_detail_skewed",
-        "math.randomseed(7)\n"
-        "request = function()\n"
+        _per_thread_seed(7) + "request = function()\n"
         f"  local id = math.random() < {HOT_SHARE} and math.random({low}, {hot_high})"
         f" or math.random({low}, {high})\n"
         f"  {read}\nend\n",
@@ -173,8 +186,7 @@ def _profiles(context: SetupContext) -> None:
     _content_data(context)
     _write_script(
         "profile_cached",
-        "math.randomseed(11)\n"
-        "request = function()\n"
+        _per_thread_seed(11) + "request = function()\n"
         f'  return wrk.format("GET", "/api/v1/users/" .. math.random(1, {BENCH_USERS}))\n'
         "end\n",
     )
@@ -515,3 +527,214 @@ for _slot, _total, _name in (
             script=WORK_DIR / f"{_name}.lua",
         )
     )
+
+
+# --- payments: WeChat's notification --------------------------------------------------------
+
+PAYMENT_DIR = WORK_DIR / "wechatpay"
+PAYMENT_NOTIFICATIONS = 20_000
+# The wrk threads the notification script is split for (the run's default --threads): each
+# thread sends its own share, so no notification is sent twice (a second send is a replay, 400).
+PAYMENT_SCRIPT_THREADS = 2
+PAYMENT_MCHID = "1900000109"
+PAYMENT_APIV3_KEY = "benchbenchbenchbenchbenchbench32"  # throwaway: the bench's own test keys
+
+
+def _payment_check_body() -> str:
+    """The notification the runner's check request sends: fixed at import time (a fixed nonce
+    and the bench's fixed APIv3 key make the ciphertext deterministic); setup signs it. It pays
+    the first bench payment, which the script's own notifications then repeat as duplicates."""
+    import base64
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    resource = {
+        "appid": "wxbench",
+        "mchid": PAYMENT_MCHID,
+        "out_trade_no": "BENCH00000000",
+        "transaction_id": "4200benchcheck",
+        "trade_type": "NATIVE",
+        "trade_state": "SUCCESS",
+        "amount": {"total": 100, "payer_total": 100, "currency": "CNY"},
+    }
+    sealed = AESGCM(PAYMENT_APIV3_KEY.encode()).encrypt(
+        b"benchcheck00", json.dumps(resource).encode(), b"transaction"
+    )
+    return json.dumps(
+        {
+            "id": "bench-check",
+            "create_time": "2026-12-02T12:00:00+08:00",
+            "resource_type": "encrypt-resource",
+            "event_type": "TRANSACTION.SUCCESS",
+            "summary": "ok",
+            "resource": {
+                "algorithm": "AEAD_AES_256_GCM",
+                "ciphertext": base64.b64encode(sealed).decode(),
+                "associated_data": "transaction",
+                "original_type": "transaction",
+                "nonce": "benchcheck00",
+            },
+        }
+    )
+
+
+def _payment_notify(context: SetupContext) -> Mapping[str, str]:
+    PAYMENT_DIR.mkdir(parents=True, exist_ok=True)
+    (PAYMENT_DIR / "check_body.json").write_text(_payment_check_body())
+    output = context.manage(
+        "bench_payment_notify", "--dir", str(PAYMENT_DIR), "--count", str(PAYMENT_NOTIFICATIONS)
+    )
+    print("bench: " + output.strip().splitlines()[-1])
+    # The warm-up and the measurement are two wrk runs: each starts where the last one ended
+    # (an offset file written by done()), so no notification is sent twice.
+    offset_file = PAYMENT_DIR / "offset"
+    offset_file.write_text("0")
+    _write_script(
+        "payment_notify",
+        f'local offset_file = "{offset_file}"\n'
+        "local threads = 0\n"
+        "local start = tonumber(io.open(offset_file):read('*a')) or 0\n"
+        "setup = function(thread)\n"
+        "  threads = threads + 1\n"
+        '  thread:set("first", start + threads - 1)\n'
+        "end\n"
+        "done = function(summary, latency, requests)\n"
+        "  local out = io.open(offset_file, 'w')\n"
+        # Threads may send unequal shares: leave a margin rather than reuse a line.
+        "  out:write(tostring(start + summary.requests * 2 + 1000))\n"
+        "  out:close()\n"
+        "end\n"
+        "local lines, n = {}, 0\n"
+        "init = function(args)\n"
+        f'  for line in io.lines("{PAYMENT_DIR / "notifications.tsv"}") do\n'
+        "    lines[#lines + 1] = line\n"
+        "  end\n"
+        "  n = first\n"
+        "end\n"
+        "request = function()\n"
+        "  local line = lines[(n % #lines) + 1]\n"
+        f"  n = n + {PAYMENT_SCRIPT_THREADS}\n"
+        '  local nonce, timestamp, signature, body = line:match("([^\\t]*)\\t([^\\t]*)\\t'
+        '([^\\t]*)\\t(.*)")\n'
+        "  return wrk.format('POST', '/api/v1/payments/wechat/notify', {\n"
+        "    ['Content-Type'] = 'application/json',\n"
+        "    ['Wechatpay-Nonce'] = nonce, ['Wechatpay-Timestamp'] = timestamp,\n"
+        "    ['Wechatpay-Signature'] = signature, ['Wechatpay-Serial'] = serial,\n"
+        "    ['Wechatpay-Signature-Type'] = 'WECHATPAY2-SHA256-RSA2048',\n"
+        "  }, body)\n"
+        "end\n",
+    )
+    serial = (PAYMENT_DIR / "platform-serial").read_text().strip()
+    script = WORK_DIR / "payment_notify.lua"
+    script.write_text(f'serial = "{serial}"\n' + script.read_text())
+    return json.loads((PAYMENT_DIR / "check_headers.json").read_text())
+
+
+register(
+    Scenario(
+        name="payment_notify",
+        path="/api/v1/payments/wechat/notify",
+        description="WeChat's payment notification, each request pre-signed with its own nonce "
+        "(RSA-SHA256 verified and AES-256-GCM decrypted by the wechatpayv3 SDK): the raw "
+        "notification stored, the compare-and-set on the payment, payment.changed in the outbox "
+        "for the first of each payment (later ones are duplicates, as WeChat's retries are).",
+        setup=_payment_notify,
+        method="POST",
+        body=_payment_check_body(),
+        script=WORK_DIR / "payment_notify.lua",
+        server_env={
+            "WECHATPAY_MCHID": PAYMENT_MCHID,
+            "WECHATPAY_APPID": "wxbench",
+            "WECHATPAY_APIV3_KEY": PAYMENT_APIV3_KEY,
+            "WECHATPAY_PRIVATE_KEY_PATH": str(PAYMENT_DIR / "merchant_key.pem"),
+            "WECHATPAY_CERT_PATH": str(PAYMENT_DIR / "merchant_cert.pem"),
+            # The platform certificate from disk: the SDK contacts no gateway.
+            "WECHATPAY_CERT_DIR": str(PAYMENT_DIR / "platform-certs"),
+            # Pre-signed before the run: a window wider than the 300 s of production.
+            "PAYMENTS_NOTIFY_MAX_AGE": "3600",
+        },
+    )
+)
+
+
+# --- rewards: a reader clicking "tip" again ------------------------------------------------
+
+REWARD_USER_AGENT = "scholarnet-bench/reward-create"
+REWARD_ARTICLES = 200
+REWARD_AMOUNT = 500
+_REWARD_SETUP = f"""
+from django.test import RequestFactory
+from django_redis import get_redis_connection
+from apps.articles import services as articles
+from apps.articles.models import PublishedArticle
+from apps.rewards.models import Reward, RewardStatus
+from apps.rewards.services import prepay_cache_key
+from apps.users.models import User
+from apps.users.sessions import session_start
+def user(email):
+    found = User.objects.filter(email=email).first()
+    return found or User.objects.create_user(email, "bench-pass-71")
+author = user("bench-reward-author@example.org")
+payer = user("bench-reward-payer@example.org")
+for n in range({REWARD_ARTICLES} - PublishedArticle.objects.filter(author=author).count()):
+    draft = articles.article_create(
+        author=author, title=f"Tips {{n}}", content="Body.", abstract="")
+    articles.article_publish(article_id=draft.pk, author=author)
+ids = list(
+    PublishedArticle.objects.filter(author=author).order_by("id").values_list("id", flat=True))
+# The runner's check request goes to article 1: give it a pending order too (if it can have one).
+authors = dict.fromkeys(ids, author.pk)
+first = PublishedArticle.objects.filter(pk=1, status="published").exclude(author=payer).first()
+if first is not None:
+    authors[1] = first.author_id
+redis = get_redis_connection("default")
+for article_id, author_id in authors.items():
+    reward = Reward.objects.filter(payer=payer, article_id=article_id, amount={REWARD_AMOUNT},
+        status=RewardStatus.PENDING).first() or Reward.objects.create(
+        article_id=article_id, author_id=author_id, payer=payer, amount={REWARD_AMOUNT},
+        out_trade_no=f"RWbench{{article_id}}", code_url=f"weixin://wxpay/bizpayurl?pr={{article_id}}")
+    key = prepay_cache_key(article_id=article_id, payer_id=payer.pk, amount={REWARD_AMOUNT})
+    redis.set(key, reward.pk, ex=6 * 3600)
+request = RequestFactory().post("/", HTTP_USER_AGENT={REWARD_USER_AGENT!r})
+print("token", session_start(user=payer, request=request).access)
+print("ids", ",".join(map(str, ids)))
+"""
+
+
+def _reward_repeat(context: SetupContext) -> Mapping[str, str]:
+    """A payer with a pending order on each of 200 articles; a script asking for them again."""
+    output = context.manage("shell", "-c", _REWARD_SETUP)
+    lines = dict(line.split(" ", 1) for line in output.splitlines() if " " in line)
+    _write_script(
+        "reward_create_repeat",
+        "math.randomseed(17)\n"
+        f'wrk.headers["Authorization"] = "Bearer {lines["token"]}"\n'
+        f'wrk.headers["User-Agent"] = "{REWARD_USER_AGENT}"\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f"local ids = {{{lines['ids']}}}\n"
+        "request = function()\n"
+        "  local id = ids[math.random(#ids)]\n"
+        '  return wrk.format("POST", "/api/v1/articles/" .. id .. "/rewards", nil,'
+        f" '{{\"amount\": {REWARD_AMOUNT}}}')\n"
+        "end\n",
+    )
+    return {"Authorization": f"Bearer {lines['token']}", "User-Agent": REWARD_USER_AGENT}
+
+
+register(
+    Scenario(
+        name="reward_create_repeat",
+        path="/api/v1/articles/1/rewards",
+        description="POST /articles/{id}/rewards by a signed-in reader who already has a pending "
+        f"order of that amount on each of {REWARD_ARTICLES} articles (a repeated click): the "
+        "article's visibility, the prepay lock and cache in Redis, the pending reward's row, 201. "
+        "A first click also waits for WeChat's prepay, which no bench run reaches. The per-user "
+        "reward limit is lifted for the run.",
+        setup=_reward_repeat,
+        script=WORK_DIR / "reward_create_repeat.lua",
+        server_env={"RATELIMIT_REWARD_CREATE": "1000000000/60s"},
+        method="POST",
+        headers={"Content-Type": "application/json"},
+        body=f'{{"amount": {REWARD_AMOUNT}}}',
+    )
+)

@@ -1,8 +1,8 @@
 from dataclasses import replace
 
 from bench.cpu import CpuSnapshot, foreign_load_pct
-from bench.measure import ServerRun, every_round, scenario_load
-from bench.report import Outcome
+from bench.measure import ServerRun, _difference, every_round, scenario_load
+from bench.report import Outcome, remote_reads_per_request
 from bench.scenarios import SCENARIOS
 from bench.servers import SERVERS
 from bench.wrk import LoadParameters, WrkResult
@@ -91,3 +91,25 @@ def test_a_scenario_may_run_on_its_own_number_of_connections():
 
     assert scenario_load(load, SCENARIOS["search"]) == load
     assert scenario_load(load, SCENARIOS["search_latency"]) == LoadParameters(1, 1, 10)
+
+
+def test_cache_counters_are_summed_over_the_workers_seen_both_times():
+    before = {1: {"a.hits": 10.0, "a.misses": 2.0}, 2: {"a.hits": 5.0}}
+    after = {1: {"a.hits": 30.0, "a.misses": 2.0}, 2: {"a.hits": 9.0}, 3: {"a.hits": 100.0}}
+
+    assert _difference(after, before) == {"a.hits": 24.0}
+
+
+def test_remote_reads_count_what_left_the_process_per_request():
+    counters = {
+        "scholarnet_cache_hits{cache=default,tier=local}": 900.0,
+        "scholarnet_cache_hits{cache=default,tier=redis}": 40.0,
+        "scholarnet_cache_misses{cache=default}": 10.0,
+        "article counts.hits": 800.0,
+        "article counts.stale_hits": 100.0,
+        "article counts.misses": 30.0,
+        "article counts.refreshes": 20.0,
+    }
+
+    assert remote_reads_per_request(counters, 1000) == 0.1
+    assert remote_reads_per_request({}, 1000) is None
