@@ -15,6 +15,11 @@ from scholarnet.api.errors import InvalidCursor, NotAuthenticated, ValidationFai
 from scholarnet.api.schema import error_responses
 
 
+def _user_id(request: Request) -> int:
+    """The signed-in requester's id (the permission class has made sure there is one)."""
+    return int(request.user.pk)  # type: ignore[arg-type]
+
+
 @extend_schema(tags=["ledger"])
 class WalletViewSet(viewsets.ViewSet):
     permission_classes = (IsAuthenticated,)
@@ -30,7 +35,7 @@ class WalletViewSet(viewsets.ViewSet):
         },
     )
     def retrieve(self, request: Request) -> Response:
-        wallet = selectors.wallet_get(user_id=request.user.pk)
+        wallet = selectors.wallet_get(user_id=_user_id(request))
         paginator = EntryPagination()
         entries = paginator.paginate_queryset(
             selectors.wallet_entries(account_id=wallet.account_id), request, view=self

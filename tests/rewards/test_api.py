@@ -252,3 +252,17 @@ def test_the_summary_of_an_article_that_is_not_public_is_404(author, anonymous_c
     response = anonymous_client.get(SUMMARY.format(article.pk))
 
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
+
+
+def test_without_redis_a_reward_is_still_created(wechat, monkeypatch, reader_client, article):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    def unreachable(alias):
+        raise RedisConnectionError("redis is down")
+
+    monkeypatch.setattr("apps.rewards.services.get_redis_connection", unreachable)
+
+    response = reader_client.post(REWARDS.format(article.pk), {"amount": 500}, format="json")
+
+    assert response.status_code == 201
+    assert Reward.objects.get().status == RewardStatus.PENDING

@@ -18,7 +18,7 @@ from apps.rewards.models import Reward, RewardStatus
 from apps.wechat_sim.notify import notification_build
 from apps.wechat_sim.pay_api import transaction_of
 from tests.payments.notify_helpers import notify, post_notification, sim_order, sim_settle
-from tests.rewards.conftest import balances, deliver, signed_in_client
+from tests.rewards.conftest import balances, deliver
 from tests.wechat_sim.routing import site_over_http
 
 pytestmark = pytest.mark.django_db
