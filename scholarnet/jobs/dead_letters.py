@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import orjson
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, QuerySet
 
 from scholarnet.events.batches import batch_registry
 from scholarnet.events.delivery import run_handler
@@ -84,10 +84,19 @@ def dead_letter_replay_one(*, group: str, event: Event) -> bool:
     return run_handler(handler, event)
 
 
+def dead_letter_rows_replay(*, ids: list[int]) -> ReplayReport:
+    """Replay these ``DeadLetterEvent`` rows, oldest first (the admin's action)."""
+    return _replay_queryset(DeadLetterEvent.objects.filter(id__in=ids).order_by("id"), limit=None)
+
+
 def _replay_rows(*, group: str, event_type: str | None, limit: int | None) -> ReplayReport:
     rows = DeadLetterEvent.objects.filter(group=group).order_by("id")
     if event_type:
         rows = rows.filter(type=event_type)
+    return _replay_queryset(rows, limit=limit)
+
+
+def _replay_queryset(rows: QuerySet[DeadLetterEvent], *, limit: int | None) -> ReplayReport:
     report = ReplayReport()
     for row in rows[:limit] if limit else rows.iterator():
         try:
