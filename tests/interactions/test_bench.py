@@ -46,7 +46,7 @@ def test_like_toggle_setup_writes_a_script_whose_token_can_like(
     monkeypatch.setattr(scenarios, "WORK_DIR", tmp_path)
     monkeypatch.setattr(scenarios, "_content_data", lambda context: (article.pk, article.pk))
 
-    scenarios._like_toggle(_Context(tmp_path))
+    headers = scenarios._like_toggle(_Context(tmp_path))
 
     script = (tmp_path / "like_toggle.lua").read_text()
     token = script.split('"Bearer ')[1].split('"')[0]
@@ -54,5 +54,31 @@ def test_like_toggle_setup_writes_a_script_whose_token_can_like(
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     response = client.put(f"/api/v1/articles/{article.pk}/like")
     assert response.json() == {"liked": True, "like_count": 1}
+    # The runner's check request (PUT on the scenario's path) is signed in the same way.
+    assert headers == {"Authorization": f"Bearer {token}", "User-Agent": scenarios.LIKE_USER_AGENT}
+    assert scenarios.SCENARIOS["like_toggle"].method == "PUT"
     assert '"DELETE" or "PUT"' in script
-    assert scenarios.SCENARIOS["like_toggle"].server_env == {"RATELIMIT_LIKE": "1000000000/60s"}
+    assert scenarios.SCENARIOS["like_toggle"].server_env == {
+        "RATELIMIT_LIKE": "1000000000/60s",
+        "RATELIMIT_LIKE_NEW_ACCOUNT": "1000000000/60s",  # its user is below trust level 1
+    }
+
+
+def test_a_measured_section_is_replaced_between_its_markers_and_the_rest_kept(
+    monkeypatch, tmp_path
+):
+    from bench import standalone
+
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# Results\n\nhand-written\n")
+    monkeypatch.setattr(standalone, "RESULTS_MD", results)
+
+    standalone.results_section_write("read_ingest", "| first |")
+    standalone.results_section_write("rank_recompute", "| other |")
+    standalone.results_section_write("read_ingest", "| second |")
+
+    assert results.read_text() == (
+        "# Results\n\nhand-written\n\n"
+        "<!-- BEGIN MEASURED: read_ingest -->\n| second |\n<!-- END MEASURED: read_ingest -->\n\n"
+        "<!-- BEGIN MEASURED: rank_recompute -->\n| other |\n<!-- END MEASURED: rank_recompute -->\n"
+    )
