@@ -322,8 +322,11 @@ _MINT_TOKEN = (
 )
 
 
-def _like_toggle(context: SetupContext) -> None:
-    """A token for the first generated user, and a script alternating PUT and DELETE like."""
+def _like_toggle(context: SetupContext) -> dict[str, str]:
+    """A token for the first generated user, and a script alternating PUT and DELETE like.
+
+    The headers are returned too: the runner's check request (a PUT) must be signed in.
+    """
     low, high = _content_data(context)
     hot_high = min(high, low + HOT_ARTICLES - 1)
     output = context.manage("shell", "-c", _MINT_TOKEN)
@@ -341,6 +344,7 @@ def _like_toggle(context: SetupContext) -> None:
         '  return wrk.format(method, "/api/v1/articles/" .. id .. "/like")\n'
         "end\n",
     )
+    return {"Authorization": f"Bearer {token}", "User-Agent": LIKE_USER_AGENT}
 
 
 register(
@@ -356,6 +360,7 @@ register(
     Scenario(
         name="like_toggle",
         path="/api/v1/articles/1/like",
+        method="PUT",
         description=f"A signed-in reader liking and unliking (PUT / DELETE in turn) articles of "
         f"the {HOT_ARTICLES:,} hottest: visibility check, stat row lock and F() update, outbox "
         "row, Redis increment after the commit. The per-user like limit is lifted for the run.",

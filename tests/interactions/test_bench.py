@@ -80,5 +80,6 @@ def test_a_measured_section_is_replaced_between_its_markers_and_the_rest_kept(
     assert results.read_text() == (
         "# Results\n\nhand-written\n\n"
         "<!-- BEGIN MEASURED: read_ingest -->\n| second |\n<!-- END MEASURED: read_ingest -->\n\n"
-        "<!-- BEGIN MEASURED: rank_recompute -->\n| other |\n<!-- END MEASURED: rank_recompute -->\n"
+        "<!-- BEGIN MEASURED: rank_recompute -->\n| other |\n"
+        "<!-- END MEASURED: rank_recompute -->\n"
     )

@@ -8,13 +8,17 @@ is widened to cover all of them (``--window-days``) and every article is scanned
 
 from __future__ import annotations
 
+import json
 import resource
 import statistics
 import time
 import tracemalloc
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection
 from django.test import override_settings
 
 from apps.articles.models import PublishedArticle
@@ -28,6 +32,7 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=3)
         parser.add_argument("--window-days", type=float, default=36_500.0)
         parser.add_argument("--batch-size", type=int, default=None, help="RANKING_SCAN_BATCH_SIZE")
+        parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
 
     def handle(self, *args: Any, **options: Any) -> None:
         # DEBUG would keep every query in memory: memory would grow with the table for that alone.
@@ -54,6 +59,21 @@ class Command(BaseCommand):
             f"({hot.scanned / min(seconds):.0f} articles/s); python peak "
             f"{traced_peak / 2**20:.1f} MiB; max RSS {rss_before:.0f} -> {rss_after:.0f} MiB"
         )
+        if options["json"]:
+            figures = {
+                "live_articles": articles,
+                "scanned": hot.scanned,
+                "kept": len(hot.entries),
+                "seconds_median": round(statistics.median(seconds), 3),
+                "seconds_min": round(min(seconds), 3),
+                "python_peak_mib": round(traced_peak / 2**20, 2),
+                "max_rss_before_mib": round(rss_before, 1),
+                "max_rss_after_mib": round(rss_after, 1),
+                "window_days": options["window_days"],
+                "scan_batch_size": options["batch_size"] or settings.RANKING_SCAN_BATCH_SIZE,
+                "database": connection.vendor,
+            }
+            options["json"].write_text(json.dumps(figures, indent=2) + "\n")
 
 
 def _max_rss_mib() -> float:
