@@ -23,6 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from apps.payments.metrics import NOTIFICATIONS
 from apps.payments.models import NotificationOutcome, Payment, PaymentNotification
 from apps.payments.services import Transition, payment_transition
 from apps.payments.states import TRADE_STATES
@@ -55,6 +56,7 @@ def payment_notification_receive(*, headers: dict[str, str], body: str) -> Notif
     record = {"headers": wechat_headers, "body": body}
     if not all(wechat_headers[f"Wechatpay-{name}"] for name in HEADERS[:4]):
         logger.warning("payment notification without WeChat signature headers refused")
+        NOTIFICATIONS.labels(outcome=NotificationOutcome.UNSIGNED).inc()
         return NotificationResult(outcome=NotificationOutcome.UNSIGNED, notification_id=None)
     if not _fresh(wechat_headers["Wechatpay-Timestamp"]):
         return _record(outcome=NotificationOutcome.STALE, **record)
@@ -141,6 +143,7 @@ def _record(
         trade_state=trade_state,
         outcome=outcome,
     )
+    NOTIFICATIONS.labels(outcome=outcome).inc()
     if outcome not in ACKNOWLEDGED:
         logger.warning("payment notification %s: %s (%s)", row.pk, outcome, out_trade_no or "?")
     return NotificationResult(outcome=outcome, notification_id=row.pk)

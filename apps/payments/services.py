@@ -30,6 +30,7 @@ from apps.payments.errors import (
     PaymentProviderError,
 )
 from apps.payments.events import PaymentChanged
+from apps.payments.metrics import TRANSITIONS
 from apps.payments.models import Payment, PaymentStatus
 from apps.payments.states import TRADE_STATES, transition_allowed
 from apps.payments.wechatpay import wechatpay_client
@@ -151,6 +152,7 @@ def payment_transition(
             logger.warning(
                 "payment %s: refused transition %s -> %s", payment.out_trade_no, current, target
             )
+            TRANSITIONS.labels(target=target, result="refused").inc()
             return Transition.REFUSED
         if _compare_and_set(
             payment,
@@ -182,6 +184,7 @@ def _compare_and_set(
             setattr(payment, name, value)
         publish_event(_changed(payment, previous_status=current, occurred_at=now))
     logger.info("payment %s: %s -> %s", payment.out_trade_no, current, target)
+    TRANSITIONS.labels(target=target, result="applied").inc()
     return True
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from celery import shared_task
 
 from apps.payments import services
-from scholarnet.locks import single_runner
+from scholarnet.jobs.runs import periodic_job
 
 
 @shared_task(ignore_result=True)
-@single_runner(ttl_seconds=600)
+@periodic_job(ttl_seconds=600)
 def payments_reconcile() -> None:
     services.payments_reconcile()

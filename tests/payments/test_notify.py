@@ -241,3 +241,22 @@ def test_a_signed_body_that_is_not_json_is_recorded_as_forged(wechat):
     assert response.status_code == 401
     assert PaymentNotification.objects.get().body == "nonsense"
     assert PaymentNotification.objects.get().outcome == "forged"
+
+
+def test_outcomes_are_counted_for_metrics(wechat):
+    from prometheus_client import REGISTRY
+
+    def count(outcome: str) -> float:
+        value = REGISTRY.get_sample_value(
+            "scholarnet_payments_notifications_total", {"outcome": outcome}
+        )
+        return value or 0.0
+
+    order = order_create()
+    sim_settle(order.out_trade_no)
+    applied, duplicate = count("applied"), count("duplicate")
+
+    notify(order.out_trade_no)
+    notify(order.out_trade_no)
+
+    assert (count("applied"), count("duplicate")) == (applied + 1, duplicate + 1)
