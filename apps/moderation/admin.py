@@ -21,6 +21,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from apps.moderation import services
+from apps.moderation.errors import ActionNotApplicable
 from apps.moderation.models import (
     AuditEntry,
     Report,
@@ -99,10 +100,16 @@ def _restore(user: Any, target: ReportedTarget, data: dict[str, Any]) -> Any:
     return services.target_restore(moderator=user, target_id=target.pk, reason=data["reason"])
 
 
+def _author_of(target: ReportedTarget) -> int:
+    if target.author_id is None:  # the account was deleted since
+        raise ActionNotApplicable("The author's account no longer exists.")
+    return target.author_id
+
+
 def _suspend(user: Any, target: ReportedTarget, data: dict[str, Any]) -> Any:
     return services.user_suspend(
         moderator=user,
-        user_id=target.author_id,
+        user_id=_author_of(target),
         reason=data["reason"],
         days=data["days"] or 7,
         target_id=target.pk,
@@ -112,7 +119,7 @@ def _suspend(user: Any, target: ReportedTarget, data: dict[str, Any]) -> Any:
 def _ban(user: Any, target: ReportedTarget, data: dict[str, Any]) -> Any:
     return services.user_suspend(
         moderator=user,
-        user_id=target.author_id,
+        user_id=_author_of(target),
         reason=data["reason"],
         days=None,
         target_id=target.pk,
