@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
@@ -26,6 +26,7 @@ from apps.articles import services as articles
 from apps.articles.models import LiveStatus, PublishedArticle
 from apps.feed.inbox import inbox_store
 from apps.feed.services import feed_fanout, feed_inbox_rebuild
+from apps.follows.counters import counters_forget
 from apps.follows.models import Follow, FollowStat
 from apps.follows.selectors import following_cache_key
 from apps.follows.services import follow_stats_recount
@@ -61,7 +62,11 @@ def _reader_prepare() -> int:
     users = get_user_model().objects.order_by("pk")
     reader = users.first()
     assert reader is not None, "run bench_data --users first"
-    public = PublishedArticle.objects.filter(status=LiveStatus.PUBLISHED).exclude(author=reader)
+    public = (
+        PublishedArticle.objects.filter(status=LiveStatus.PUBLISHED)
+        .exclude(author=reader)
+        .exclude(author__email=FANOUT_AUTHOR)  # the fan-out's author keeps exactly N followers
+    )
     authors: list[int] = []
     covered = 0
     for author_id in public.order_by("-publish_seq").values_list("author_id", flat=True)[:20_000]:
@@ -105,12 +110,19 @@ def _fanout_measure(count: int) -> float:
         batch_size=1000,
         ignore_conflicts=True,
     )
+    # Exactly ``count`` followers: an earlier run's reader may have followed the author too,
+    # which put them above --push-max and made the fan-out a no-op measured as 0.009 s.
+    Follow.objects.filter(followee=author).exclude(follower_id__in=ids).delete()
     FollowStat.objects.filter(pk=author.pk).delete()
     follow_stats_recount(user_ids=[author.pk])
+    counters_forget(user_ids=[author.pk])
     for user_id in ids:  # every follower has a built inbox, as active readers do
         inbox_store(user_id=user_id, entries=[], expires_at=now + timedelta(days=1))
     draft = articles.article_create(author=author, title="Fan-out", content="Pushed.", abstract="")
     article = articles.article_publish(article_id=draft.pk, author=author)
     started = time.perf_counter()
-    feed_fanout(article_id=article.pk)
-    return time.perf_counter() - started
+    asked = feed_fanout(article_id=article.pk)
+    seconds = time.perf_counter() - started
+    if asked != count:
+        raise CommandError(f"the fan-out reached {asked} followers, not {count}")
+    return seconds
