@@ -106,9 +106,13 @@ def test_relay_outbox_loop_refuses_to_run_in_beat_mode(db, settings, register_ha
 
 
 def test_the_relay_runs_on_the_celery_beat_schedule(settings):
+    from scholarnet.jobs.tasks import events_relay_outbox
+
     entry = settings.CELERY_BEAT_SCHEDULE["events-relay-outbox"]
 
-    assert entry["task"] == relay_outbox.name == "scholarnet.events.tasks.relay_outbox"
+    # Beat runs the relay through the jobs' recorded wrapper; the nudge queues the task itself.
+    assert entry["task"] == events_relay_outbox.name == "scholarnet.jobs.tasks.events_relay_outbox"
+    assert relay_outbox.name == "scholarnet.events.tasks.relay_outbox"
     assert entry["schedule"] <= 10
 
 
