@@ -3,8 +3,7 @@
 from django.urls import re_path
 
 from apps.comments.apis import ArticleCommentViewSet, CommentViewSet
-
-ID = "(?P<pk>[0-9]{1,18})"  # fits a BIGINT: longer ids cannot exist
+from scholarnet.api.toggles import ID
 
 urlpatterns = [
     re_path(

@@ -24,10 +24,12 @@ from apps.follows.serializers import (
 )
 from scholarnet.api.errors import InvalidCursor, NotAuthenticated, RateLimited, ValidationFailed
 from scholarnet.api.schema import error_responses
+from scholarnet.api.toggles import state_response, toggle_schema
 from scholarnet.ratelimit.throttles import RedisRateThrottle
 
 USER_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="User id")
 TAG_NAME = OpenApiParameter("name", str, OpenApiParameter.PATH, description="Tag name")
+STATE_FIELDS = ("following", "follower_count")
 
 
 class FollowThrottle(RedisRateThrottle):
@@ -38,39 +40,37 @@ class TagFollowThrottle(RedisRateThrottle):
     scope = TAG_FOLLOW
 
 
-def _state(state: services.FollowState) -> Response:
-    return Response({"following": state.following, "follower_count": state.follower_count})
-
-
 @extend_schema(tags=["follows"])
 class UserFollowViewSet(viewsets.ViewSet):
     permission_classes = (IsAuthenticated,)
     throttle_classes = (FollowThrottle,)
     WRITE_ERRORS = (NotAuthenticated, CannotFollowSelf, FolloweeNotFound, RateLimited)
 
-    @extend_schema(
-        operation_id="users_follow",
-        summary="Follow a user (idempotent)",
+    @toggle_schema(
+        "users_follow",
+        "Follow a user (idempotent)",
+        UserFollowOutputSerializer,
         description="Answers the state after it. 400 `cannot_follow_self`; 404 `not_found` for "
         "a missing or deactivated user (nothing changes); 429 `rate_limited`.",
+        errors=WRITE_ERRORS,
         parameters=[USER_ID],
-        request=None,
-        responses={200: UserFollowOutputSerializer, **error_responses(*WRITE_ERRORS)},
     )
     def follow(self, request: Request, pk: str) -> Response:
-        return _state(services.user_follow(follower=request.user, followee_id=int(pk)))
+        state = services.user_follow(follower=request.user, followee_id=int(pk))
+        return state_response(state, *STATE_FIELDS)
 
-    @extend_schema(
-        operation_id="users_unfollow",
-        summary="Stop following a user (idempotent)",
+    @toggle_schema(
+        "users_unfollow",
+        "Stop following a user (idempotent)",
+        UserFollowOutputSerializer,
         description="Answers the state after it. 400 `cannot_follow_self`; 404 `not_found`; "
         "429 `rate_limited`.",
+        errors=WRITE_ERRORS,
         parameters=[USER_ID],
-        request=None,
-        responses={200: UserFollowOutputSerializer, **error_responses(*WRITE_ERRORS)},
     )
     def unfollow(self, request: Request, pk: str) -> Response:
-        return _state(services.user_unfollow(follower=request.user, followee_id=int(pk)))
+        state = services.user_unfollow(follower=request.user, followee_id=int(pk))
+        return state_response(state, *STATE_FIELDS)
 
 
 @extend_schema(tags=["follows"])
@@ -112,32 +112,26 @@ class TagFollowViewSet(viewsets.ViewSet):
     permission_classes = (IsAuthenticated,)
     throttle_classes = (TagFollowThrottle,)
 
-    @extend_schema(
-        operation_id="tags_follow",
-        summary="Follow a tag (idempotent)",
+    @toggle_schema(
+        "tags_follow",
+        "Follow a tag (idempotent)",
+        TagFollowOutputSerializer,
         description="Every tag of that name, compared case-insensitively: the feed then pulls "
         "its newest articles. 404 `tag_not_found`; 400 `invalid`; 429 `rate_limited`.",
+        errors=(NotAuthenticated, ValidationFailed, TagNotFound, RateLimited),
         parameters=[TAG_NAME],
-        request=None,
-        responses={
-            200: TagFollowOutputSerializer,
-            **error_responses(NotAuthenticated, ValidationFailed, TagNotFound, RateLimited),
-        },
     )
     def follow(self, request: Request, name: str) -> Response:
         followed = services.tag_follow(user=request.user, name=name)
         return Response({"name": followed.name, "following": True})
 
-    @extend_schema(
-        operation_id="tags_unfollow",
-        summary="Stop following a tag (idempotent)",
+    @toggle_schema(
+        "tags_unfollow",
+        "Stop following a tag (idempotent)",
+        TagFollowOutputSerializer,
         description="400 `invalid`; 429 `rate_limited`.",
+        errors=(NotAuthenticated, ValidationFailed, RateLimited),
         parameters=[TAG_NAME],
-        request=None,
-        responses={
-            200: TagFollowOutputSerializer,
-            **error_responses(NotAuthenticated, ValidationFailed, RateLimited),
-        },
     )
     def unfollow(self, request: Request, name: str) -> Response:
         display = services.tag_unfollow(user=request.user, name=name)

@@ -3,15 +3,13 @@
 from django.urls import re_path
 
 from apps.follows.apis import FollowListViewSet, TagFollowViewSet, UserFollowViewSet
+from scholarnet.api.toggles import ID, toggle_route
 
-ID = "(?P<pk>[0-9]{1,18})"  # fits a BIGINT: longer ids cannot exist
 NAME = "(?P<name>[^/]+)"
 
 urlpatterns = [
-    re_path(
-        rf"^users/{ID}/follow$",
-        UserFollowViewSet.as_view({"put": "follow", "delete": "unfollow"}),
-        name="users-follow",
+    toggle_route(
+        rf"^users/{ID}/follow$", UserFollowViewSet, on="follow", off="unfollow", name="users-follow"
     ),
     re_path(
         rf"^users/{ID}/followers$",
@@ -23,10 +21,8 @@ urlpatterns = [
         FollowListViewSet.as_view({"get": "followees"}),
         name="users-followees",
     ),
-    re_path(
-        rf"^tags/{NAME}/follow$",
-        TagFollowViewSet.as_view({"put": "follow", "delete": "unfollow"}),
-        name="tags-follow",
+    toggle_route(
+        rf"^tags/{NAME}/follow$", TagFollowViewSet, on="follow", off="unfollow", name="tags-follow"
     ),
     re_path(
         r"^me/followed-tags$", TagFollowViewSet.as_view({"get": "list"}), name="me-followed-tags"
