@@ -130,7 +130,7 @@ def _order_of(payment: Payment) -> PaymentOrder:
         out_trade_no=payment.out_trade_no,
         code_url=payment.code_url,
         pay_url=pay_url,
-        status=payment.status,
+        status=str(payment.status),  # the value, not the enum member
     )
 
 
