@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -49,6 +51,7 @@ from scholarnet.cache import invalidate_on_commit
 from scholarnet.events.payloads import publish_event
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 BIZ_TYPE = "reward"
 # Payment status → reward status; "init" moves nothing.
@@ -101,36 +104,37 @@ def reward_create(*, payer_id: int, article_id: int, amount: int) -> Reward:
     if author_id == payer_id:
         raise RewardOwnArticle()
     key = prepay_cache_key(article_id=article_id, payer_id=payer_id, amount=amount)
+    redis = get_redis_connection("default")
+    lock = redis.lock(f"{key}:lock", timeout=30, blocking_timeout=15)
+    held = _redis_call(lock.acquire, default=False)
     try:
-        redis = get_redis_connection("default")
-        with redis.lock(f"{key}:lock", timeout=30, blocking_timeout=15):
-            return _cached_or_new(redis, key, payer_id, author_id, article_id, amount)
+        cached = _redis_call(lambda: redis.get(key)) if held else None
+        reward = _pending_order(int(cached), payer_id) if cached is not None else None
+        if reward is None:
+            reward = _reward_new(
+                payer_id=payer_id, author_id=author_id, article_id=article_id, amount=amount
+            )
+            if held:
+                _redis_call(lambda: redis.set(key, reward.pk, ex=settings.REWARDS_PREPAY_CACHE_TTL))
+        return reward
+    finally:
+        if held:
+            _redis_call(lock.release)
+
+
+def _redis_call(call: Callable[[], T], *, default: T | None = None) -> T | None:
+    """Redis is a convenience here, never a condition: without it (down, or the lock not had in
+    15 s) a repeated click makes a second order, which is paid only if the payer pays it too."""
+    try:
+        return call()
     except RedisError:
-        # Without Redis a repeated click makes a second order; it is never paid twice unless
-        # the payer pays twice, so tipping stays available.
         logger.warning("rewards: Redis unavailable, prepay not cached", exc_info=True)
-        return _reward_new(
-            payer_id=payer_id, author_id=author_id, article_id=article_id, amount=amount
-        )
+        return default
 
 
-def _cached_or_new(
-    redis, key: str, payer_id: int, author_id: int, article_id: int, amount: int
-) -> Reward:
-    cached = redis.get(key)
-    if cached is not None:
-        reward = (
-            Reward.objects.filter(pk=int(cached), payer_id=payer_id, status=RewardStatus.PENDING)
-            .exclude(code_url="")
-            .first()
-        )
-        if reward is not None:
-            return reward
-    reward = _reward_new(
-        payer_id=payer_id, author_id=author_id, article_id=article_id, amount=amount
-    )
-    redis.set(key, reward.pk, ex=settings.REWARDS_PREPAY_CACHE_TTL)
-    return reward
+def _pending_order(reward_id: int, payer_id: int) -> Reward | None:
+    rewards = Reward.objects.filter(pk=reward_id, payer_id=payer_id, status=RewardStatus.PENDING)
+    return rewards.exclude(code_url="").first()
 
 
 def _reward_new(*, payer_id: int, author_id: int, article_id: int, amount: int) -> Reward:
