@@ -6,7 +6,9 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.articles.models import PublishedArticle
@@ -15,6 +17,7 @@ from apps.moderation import services
 from apps.moderation.models import AuditEntry, Report, ReportedTarget, ReportStatus, Suspension
 from apps.moderation.services import suspensions_end_due
 from apps.users.models import User
+from tests.articles.factories import published_article
 from tests.moderation.conftest import (
     QUEUE,
     action,
@@ -303,3 +306,23 @@ def test_the_trust_levels_and_audit_log_are_listed(
 
 def test_moderator_make_is_a_moderator():
     assert moderator_make().has_perm("moderation.moderate")
+
+
+def _many_reported(count: int) -> None:
+    reporter = signed_in_client(UserFactory())
+    for _ in range(count):
+        article = published_article(author=UserFactory())
+        assert report(reporter, "article", article.pk).status_code == 201
+
+
+def test_the_queue_page_costs_the_same_queries_whatever_its_length(settings, moderator_client):
+    settings.RATELIMIT_REPORT = "1000/60s"
+    _many_reported(2)
+    with CaptureQueriesContext(connection) as few:
+        assert moderator_client.get(QUEUE).status_code == 200
+    _many_reported(8)
+    with CaptureQueriesContext(connection) as many:
+        page = moderator_client.get(QUEUE)
+
+    assert len(page.context["cl"].result_list) == 10
+    assert 0 < len(many) == len(few)
