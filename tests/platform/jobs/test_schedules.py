@@ -124,3 +124,16 @@ def test_beat_runs_the_rows_as_edited_and_does_not_write_the_settings_over_them(
     assert schedule["ranking-compute"].schedule.run_every == timedelta(seconds=900)
     assert "sms-prune" not in schedule
     assert celery_app.conf.beat_scheduler == settings.CELERY_BEAT_SCHEDULER
+
+
+def test_the_migrations_historical_models_seed_once():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    historical = (
+        MigrationExecutor(connection).loader.project_state(("jobs", "0002_seed_schedules")).apps
+    )
+
+    assert schedules_seed(apps=historical, defaults=DEFAULTS) == sorted(DEFAULTS)
+    assert schedules_seed(apps=historical, defaults=DEFAULTS) == []
+    assert PeriodicTask.objects.filter(name__in=DEFAULTS).count() == len(DEFAULTS)
