@@ -89,13 +89,35 @@ def _fresh(timestamp: str) -> bool:
     return abs(time.time() - signed_at) <= settings.PAYMENTS_NOTIFY_MAX_AGE
 
 
+# For a serial it does not hold, the SDK downloads the platform certificates again (WeChat
+# rotates them). Anyone can send a made-up serial, so that download happens at most once per
+# this many seconds per process; in between, an unknown serial is simply forged.
+UNKNOWN_SERIAL_REFRESH_SECONDS = 60.0
+_last_unknown_serial_refresh = [float("-inf")]
+
+
 def _verified(headers: dict[str, str], body: str) -> dict[str, Any] | None:
+    client = wechatpay_client()
+    if not _serial_known(client, headers["Wechatpay-Serial"]):
+        now = time.monotonic()
+        if now - _last_unknown_serial_refresh[0] < UNKNOWN_SERIAL_REFRESH_SECONDS:
+            return None
+        _last_unknown_serial_refresh[0] = now
     try:
-        notification = wechatpay_client().callback(headers, body)
+        notification = client.callback(headers, body)
     except Exception:  # the SDK raises bare Exception on an unsupported algorithm
         logger.warning("payment notification failed verification", exc_info=True)
         return None
     return notification if isinstance(notification, dict) else None
+
+
+def _serial_known(client: Any, serial: str) -> bool:
+    try:
+        number = int(serial, 16)
+    except ValueError:
+        return False
+    # The SDK keeps its platform certificates on its Core; it has no public accessor.
+    return any(cert.serial_number == number for cert in client._core._certificates)
 
 
 def _apply(resource: dict[str, Any]) -> str:

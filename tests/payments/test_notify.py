@@ -260,3 +260,25 @@ def test_outcomes_are_counted_for_metrics(wechat):
     notify(order.out_trade_no)
 
     assert (count("applied"), count("duplicate")) == (applied + 1, duplicate + 1)
+
+
+def test_unknown_serials_refresh_the_certificates_at_most_once_a_minute(wechat, monkeypatch):
+    from apps.payments import callbacks
+
+    monkeypatch.setattr(callbacks, "_last_unknown_serial_refresh", [float("-inf")])
+    order = order_create()
+    sim_settle(order.out_trade_no)
+    downloads = sum(1 for call in wechat.calls if call.request.url.endswith("/v3/certificates"))
+
+    for _ in range(3):
+        headers, body = notification_build(sim_order(order.out_trade_no))
+        headers["Wechatpay-Serial"] = "ABCDEF0123"
+        assert post_notification(headers, body).status_code == 401
+
+    calls = sum(1 for call in wechat.calls if call.request.url.endswith("/v3/certificates"))
+    assert calls == downloads + 1
+    assert Payment.objects.get().status == "init"
+    assert list(PaymentNotification.objects.values_list("outcome", flat=True)) == ["forged"] * 3
+    # A notification with the real serial still applies at once.
+    assert notify(order.out_trade_no).status_code == 200
+    assert Payment.objects.get().status == "success"
