@@ -113,3 +113,34 @@ def test_remote_reads_count_what_left_the_process_per_request():
 
     assert remote_reads_per_request(counters, 1000) == 0.1
     assert remote_reads_per_request({}, 1000) is None
+
+
+def _warm_up_with(monkeypatch, shares: list[float]) -> int:
+    """Run _warm_up against fake wrk runs whose remote-read share per request is ``shares``."""
+    from types import SimpleNamespace
+
+    from bench import measure
+
+    runs = iter(shares)
+    state = {"redis": 0.0, "warmups": 0}
+
+    def fake_wrk(wrk, url, load, script):
+        state["warmups"] += 1
+        state["redis"] += next(runs) * 1000
+        return SimpleNamespace(requests=1000)
+
+    def fake_counters(server, workers):
+        return {1: {"scholarnet_cache_hits{cache=default,tier=redis}": state["redis"]}}
+
+    monkeypatch.setattr(measure, "run_wrk", fake_wrk)
+    monkeypatch.setattr(measure, "worker_cache_counters", fake_counters)
+    plan = SimpleNamespace(wrk="wrk", workers=2)
+    measure._warm_up(plan, None, "http://x", LoadParameters(2, 32, 2), None)
+    return state["warmups"]
+
+
+def test_warm_ups_repeat_while_the_remote_share_is_high_and_halving(monkeypatch):
+    assert _warm_up_with(monkeypatch, [0.6, 0.2, 0.05, 0.005, 0.0]) == 4
+    assert _warm_up_with(monkeypatch, [0.005]) == 1  # already steady
+    assert _warm_up_with(monkeypatch, [0.5, 0.45]) == 2  # misses by design: stops
+    assert _warm_up_with(monkeypatch, [0.9, 0.4, 0.15, 0.06, 0.02]) == 4  # capped
