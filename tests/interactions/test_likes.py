@@ -1,4 +1,6 @@
 import pytest
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.articles import services as article_services
 from apps.interactions import services
@@ -121,3 +123,39 @@ def test_likes_are_rate_limited_per_user(settings, reader_client, article):
     assert int(refused["Retry-After"]) >= 1
     assert facts() == (0, 0)
     assert stat(article.pk) == (0, 0)
+
+
+def test_a_like_writes_in_one_short_transaction_without_a_savepoint(reader, article):
+    services.article_like(user=UserFactory(), article_id=article.pk)  # the stat row exists
+
+    with CaptureQueriesContext(connection) as queries:
+        state = services.article_like(user=reader, article_id=article.pk)
+    again = services.article_like(user=reader, article_id=article.pk)
+
+    assert (state, again) == (services.LikeState(True, 2), services.LikeState(True, 2))
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    # One savepoint: the service's transaction itself, nested in the test's (none in production).
+    assert statements.count("SAVEPOINT") == 1
+    # visibility, stat row lock, liked already?, INSERT, UPDATE, outbox row
+    control = {"BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"}
+    assert len([s for s in statements if s not in control]) == 6
+
+
+def test_a_like_whose_insert_fails_is_run_again_and_answers_the_state(reader, article, monkeypatch):
+    """An INSERT that meets a like written without the stat row's lock (a bulk load)."""
+    services.article_like(user=UserFactory(), article_id=article.pk)
+    real, attempts = services._with_stat_row, []
+
+    def insert_fails_once(article_id, work):
+        attempts.append(article_id)
+        if len(attempts) == 1:
+            raise IntegrityError("Duplicate entry for key 'interactions_like_once'")
+        return real(article_id, work)
+
+    monkeypatch.setattr(services, "_with_stat_row", insert_fails_once)
+
+    state = services.article_like(user=reader, article_id=article.pk)
+
+    assert attempts == [article.pk, article.pk]
+    assert state == services.LikeState(True, 2)
+    assert stat(article.pk) == (2, 0)
