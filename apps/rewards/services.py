@@ -22,6 +22,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TypeVar
 
 from django.conf import settings
@@ -41,7 +42,7 @@ from apps.ledger.services import (
     ledger_transaction_reverse,
 )
 from apps.payments import services as payments
-from apps.payments.errors import PaymentProviderError
+from apps.payments.errors import PaymentNotFound, PaymentProviderError
 from apps.rewards.errors import RewardOwnArticle
 from apps.rewards.events import RewardChanged
 from apps.rewards.models import Reward, RewardStatus
@@ -259,11 +260,21 @@ def _credit(reward: Reward) -> Split:
 
 
 def reward_refresh(*, reward: Reward) -> Reward:
-    """A pending reward asks payments (which may ask WeChat) and applies what it hears."""
-    if reward.status != RewardStatus.PENDING or not reward.code_url:
+    """A pending reward asks payments (which may ask WeChat) and applies what it hears.
+
+    A reward left without an order (the process died between making the row and the prepay)
+    asks too once its prepay window is over: when payments never heard of it nobody can pay
+    it, and it fails; an order payments holds is closed by payments' reconciliation.
+    """
+    if reward.status != RewardStatus.PENDING:
+        return reward
+    window = timedelta(seconds=settings.REWARDS_PREPAY_CACHE_TTL)
+    if not reward.code_url and reward.created_at > timezone.now() - window:
         return reward
     try:
         status = payments.payment_refresh(out_trade_no=reward.out_trade_no)
+    except PaymentNotFound:
+        status = "closed"
     except PaymentProviderError:
         logger.warning("reward %s: payment status unavailable", reward.pk, exc_info=True)
         return reward

@@ -1,6 +1,9 @@
 """The rewards API: creating a tip, the payer's status poll, and an article's summary."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from apps.articles import services as article_services
 from apps.ledger.models import LedgerTransaction
@@ -266,4 +269,21 @@ def test_without_redis_a_reward_is_still_created(wechat, monkeypatch, reader_cli
     assert (first.status_code, again.status_code) == (201, 201)
     # Without the prepay cache a repeated click is a second order; neither is paid by itself.
     assert list(Reward.objects.values_list("status", flat=True)) == ["pending", "pending"]
+    assert LedgerTransaction.objects.count() == 0
+
+
+def test_a_reward_left_without_an_order_fails_once_its_window_is_over(
+    wechat, reader, reader_client, author, article
+):
+    # The process died between the reward's row and the prepay: payments never heard of it.
+    orphan = Reward.objects.create(
+        article_id=article.pk, author=author, payer=reader, amount=500, out_trade_no="RWorphan01"
+    )
+
+    fresh = reader_client.get(REWARD.format(orphan.pk)).json()
+    Reward.objects.filter(pk=orphan.pk).update(created_at=timezone.now() - timedelta(minutes=31))
+    old = reader_client.get(REWARD.format(orphan.pk)).json()
+
+    assert (fresh["status"], old["status"]) == ("pending", "failed")
+    assert wechat.calls == []
     assert LedgerTransaction.objects.count() == 0
