@@ -70,6 +70,9 @@ SEMANTIC_REFUSALS: dict[str, dict[str, set[str] | None]] = {
     "GET /api/v1/notifications/unsubscribe": {"invalid_token": None},
     # A birthday between 1900-01-01 and today; an avatar URL that Django's URLValidator takes.
     "PATCH /api/v1/users/me": {"invalid": {"birthday", "avatar_url"}},
+    # Whose the target is (the reporter's own) and the author's trust level are server state.
+    "POST /api/v1/reports": {"cannot_report_own": None},
+    "POST /api/v1/articles/{id}/comments": {"comment_links_not_allowed": None},
 }
 
 
