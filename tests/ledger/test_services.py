@@ -165,3 +165,16 @@ def test_ledger_verify_exits_non_zero_on_an_unbalanced_transaction(capsys):
     assert f"transaction {result.transaction_id}: entries sum to -1, not 0" in (
         capsys.readouterr().out
     )
+
+
+def test_ledger_verify_after_an_id_checks_only_the_accounts_after_it(capsys):
+    user = UserFactory()
+    credit_user(user_id=user.pk, amount=150, key="k1")
+    tampered = Account.objects.get(user_id=user.pk)
+    Account.objects.filter(pk=tampered.pk).update(balance=151)
+
+    call_command("ledger_verify", "--no-progress", "--after-id", str(tampered.pk))
+
+    assert "every balance matches" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        call_command("ledger_verify", "--no-progress", "--after-id", str(tampered.pk - 1))

@@ -22,13 +22,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--batch-size", type=int, default=1000)
+        parser.add_argument(
+            "--after-id", type=int, default=0, help="Check only accounts after this id (resume)."
+        )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         batch_size = options["batch_size"]
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1")
-        problems = self._check_balances(batch_size, disable=options["no_progress"] or None)
+        problems = self._check_balances(
+            batch_size, after_id=options["after_id"], disable=options["no_progress"] or None
+        )
         for transaction_id, total in selectors.unbalanced_transactions():
             problems += 1
             self.stdout.write(f"transaction {transaction_id}: entries sum to {total}, not 0")
@@ -37,9 +42,11 @@ class Command(BaseCommand):
             sys.exit(1)
         self.stdout.write("ledger_verify: every balance matches its entries")
 
-    def _check_balances(self, batch_size: int, *, disable: bool | None) -> int:
-        problems = after_id = 0
-        with tqdm(total=Account.objects.count(), desc="accounts", disable=disable) as bar:
+    def _check_balances(self, batch_size: int, *, after_id: int, disable: bool | None) -> int:
+        # The bar shows the last account id checked: an interrupted run resumes with --after-id.
+        problems = 0
+        total = Account.objects.filter(pk__gt=after_id).count()
+        with tqdm(total=total, desc="accounts", disable=disable) as bar:
             while ids := selectors.account_ids_after(after_id=after_id, batch_size=batch_size):
                 for difference in selectors.balance_differences(
                     after_id=after_id, batch_size=batch_size
@@ -51,4 +58,5 @@ class Command(BaseCommand):
                     )
                 after_id = ids[-1]
                 bar.update(len(ids))
+                bar.set_postfix(after_id=after_id)
         return problems
