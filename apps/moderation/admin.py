@@ -19,6 +19,8 @@ from django.db.models import IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 
 from apps.moderation import services
 from apps.moderation.errors import ActionNotApplicable
@@ -135,13 +137,20 @@ ACTIONS: dict[str, tuple[str, Perform, bool]] = {
 }
 
 
+# Where a moderator reads a target (comments have no admin page of their own).
+TARGET_ADMIN_PAGES = {
+    "article": "admin:articles_publishedarticle_change",
+    "user": "admin:users_user_change",
+}
+
+
 @admin.register(ReportedTarget)
 class ReportedTargetAdmin(_ReadOnly):
     """The queue: one row per reported target, the most reported open ones first."""
 
     list_display = (
         "target_type",
-        "target_id",
+        "target_link",
         "author",
         "author_trust_level",
         "open_count",
@@ -163,6 +172,15 @@ class ReportedTargetAdmin(_ReadOnly):
             .get_queryset(request)
             .annotate(author_trust=Coalesce(_trust_level_subquery(), 0))
         )
+
+    @admin.display(description="target", ordering="target_id")
+    def target_link(self, target: ReportedTarget) -> str:
+        """The target's own admin page, where its content can be read."""
+        page = TARGET_ADMIN_PAGES.get(target.target_type)
+        if page is None:
+            return str(target.target_id)
+        url = reverse(page, args=[target.target_id])
+        return format_html('<a href="{}">#{}</a>', url, target.target_id)
 
     @admin.display(description="author's trust level", ordering="author_trust")
     def author_trust_level(self, target: ReportedTarget) -> int:

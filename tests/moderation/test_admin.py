@@ -54,6 +54,7 @@ def test_the_queue_lists_open_targets_with_counts_and_trust(
         ("article", 2, 2),
         ("comment", 1, 2),
     ]
+    assert f'href="/admin/articles/publishedarticle/{article.pk}/change/"' in page.content.decode()
     actions = [name for name, _ in page.context["action_form"].fields["action"].choices]
     assert {"dismiss_reports", "take_down", "restore", "suspend_author", "ban_author"} <= set(
         actions
