@@ -287,3 +287,17 @@ def test_a_reward_left_without_an_order_fails_once_its_window_is_over(
     assert (fresh["status"], old["status"]) == ("pending", "failed")
     assert wechat.calls == []
     assert LedgerTransaction.objects.count() == 0
+
+
+def test_a_repeated_click_costs_three_queries_and_no_wechat_call(
+    wechat, reader_client, article, django_assert_num_queries
+):
+    reader_client.post(REWARDS.format(article.pk), {"amount": 500}, format="json")
+    reader_client.get(REWARD.format(0))  # the session's own queries are warm now
+
+    # the session check, the article's visibility, the pending reward
+    with django_assert_num_queries(3):
+        response = reader_client.post(REWARDS.format(article.pk), {"amount": 500}, format="json")
+
+    assert response.status_code == 201
+    assert wechat.calls == ["pay"]
