@@ -17,7 +17,7 @@ from django.utils import timezone
 from scholarnet.events.models import OutboxEvent, ProcessedEvent
 from scholarnet.events.monitoring import backlog_measure
 from scholarnet.events.relay import relay_once
-from scholarnet.locks import single_runner
+from scholarnet.jobs.runs import periodic_job
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def _delete_in_chunks(queryset: QuerySet[Any]) -> int:
 
 
 @shared_task(ignore_result=True)
-@single_runner(ttl_seconds=60)
+@periodic_job(ttl_seconds=60)
 def measure_backlog() -> None:
     """Outbox backlog, every group's lag and dead letters into the gauges (``monitoring``)."""
     backlog_measure()

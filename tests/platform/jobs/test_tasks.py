@@ -15,13 +15,7 @@ from scholarnet.jobs.models import JobOutcome, JobRun
 pytestmark = pytest.mark.django_db
 
 
-# Defaults whose task is not wrapped yet, with why. The test fails once one is converted, so the
-# entry leaves this table with the conversion.
-NOT_RECORDED_YET = {
-    # scholarnet/events/tasks.py is the events pipeline's own (its test pins the task's name
-    # and lock); to convert: @periodic_job(ttl_seconds=60) in place of @single_runner there.
-    "events-backlog-measure": "scholarnet.events.tasks.measure_backlog",
-}
+NOT_RECORDED_YET: dict[str, str] = {}  # a default whose task is not wrapped yet, with why
 
 
 def recorded_job_name(task_name: str) -> str | None:
