@@ -46,7 +46,7 @@ def test_a_fresh_entry_answers_without_loading(source: Source, clock: Clock) -> 
     source.values[1] = 5
     assert table.get(1) == 5
     source.values[1] = 6
-    clock.now += 1.9
+    clock.now += 0.4  # within a quarter lifetime: no refresh is due yet
 
     assert table.get(1) == 5
     assert source.calls == [[1]]
@@ -60,24 +60,59 @@ def test_a_fresh_entry_answers_without_loading(source: Source, clock: Clock) -> 
     }
 
 
-def test_due_keys_are_refreshed_in_one_bulk_call_at_most_every_quarter_lifetime(
+def test_entries_read_lately_are_reloaded_in_one_call_before_they_expire(
     source: Source, clock: Clock
 ) -> None:
     table = _table(source, clock)
     table.get_many([1, 2, 3])
-    source.values = {1: 10, 2: 20, 3: 30}
-    clock.now += 2.5  # every entry past its lifetime, within twice it
+    clock.now += 1.0
+    table.get_many([4])  # younger than three quarters of a lifetime: not reloaded yet
+    source.values = {1: 10, 2: 20, 3: 30, 4: 40}
+    clock.now += 0.6  # 1, 2, 3 are 1.6 s old (>= 1.5 s), 4 is 0.6 s old
 
-    assert table.get(1) == 10  # the first stale reader refreshes (only its due key so far)
-    assert table.get(2) == 0  # within a quarter lifetime of that refresh: served stale, due
-    assert table.get(3) == 0
-    clock.now += 0.5
-    assert table.get(2) == 20  # the next refresh reads both due keys at once
-
-    assert source.calls == [[1, 2, 3], [1], [2, 3]]
-    assert table.get(3) == 30
+    assert table.get(1) == 0  # a fresh hit answers at once; the refresh runs behind it
+    assert source.calls == [[1, 2, 3], [4], [1, 2, 3]]
+    assert table.get(2) == 20
+    assert table.get(4) == 0
     stats = table.stats()
-    assert (stats["refreshes"], stats["refreshed"], stats["stale_hits"]) == (2, 3, 4)
+    assert (stats["refreshes"], stats["refreshed"], stats["stale_hits"]) == (1, 3, 0)
+
+
+def test_refreshes_run_at_most_every_quarter_lifetime(source: Source, clock: Clock) -> None:
+    table = _table(source, clock)
+    table.get_many([1, 2])
+    clock.now += 1.6
+    table.get(1)  # reloads 1 and 2
+    table.get(2)
+    clock.now += 0.3
+    table.get(1)
+
+    assert source.calls == [[1, 2], [1, 2]]
+
+
+def test_a_key_nobody_reads_is_no_longer_refreshed(source: Source, clock: Clock) -> None:
+    table = _table(source, clock)
+    table.get_many([1, 2])
+    for _ in range(12):  # 12 s: key 1 is read every second, key 2 never again
+        clock.now += 1.0
+        table.get(1)
+
+    assert source.calls[-2:] == [[1], [1]]  # key 2 was last refreshed before 10 s
+    assert 2 not in table._read_at
+
+
+def test_a_late_refresh_serves_the_old_value_within_twice_the_lifetime(
+    source: Source, clock: Clock
+) -> None:
+    table = _table(source, clock)
+    table.get(1)
+    source.values[1] = 9
+    clock.now += 2.5
+    with table._refreshing:  # another reader is refreshing right now
+        assert table.get(1) == 0
+    assert table.stats()["stale_hits"] == 1
+    clock.now += 0.6
+    assert table.get(1) == 9
 
 
 def test_an_entry_older_than_twice_the_lifetime_is_loaded_like_a_miss(
@@ -96,13 +131,10 @@ def test_an_entry_older_than_twice_the_lifetime_is_loaded_like_a_miss(
 def test_get_many_answers_exactly_the_keys_asked(source: Source, clock: Clock) -> None:
     table = _table(source, clock)
     table.get_many([1, 2])
-    clock.now += 2.5
-    table.get(2)  # refreshes 2
-    clock.now += 0.1
-    table.get(1)  # due, served stale
+    clock.now += 1.6
 
-    clock.now += 0.5
-    assert table.get_many([3]) == {3: 0}  # a miss does not hand back the other due keys
+    assert table.get_many([3]) == {3: 0}  # the refresh of 1 and 2 is not handed back
+    assert source.calls == [[1, 2], [1, 2], [3]]
     assert set(table.get_many([1, 3])) == {1, 3}
 
 
