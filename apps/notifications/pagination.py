@@ -3,9 +3,9 @@
 The order is ``(updated_at, id)`` descending: an aggregate that gains a like moves up. The
 cursor is the last row's pair, and the next page is every row strictly below it, so rows that
 share a timestamp are told apart by id. DRF's cursor keeps only the first column and an offset
-among equal values instead; when a row of that run moved up (a new like) between two pages,
-the offset skipped a row that was never shown. Here a row that moves up after it was shown is
-above the cursor and not shown again, and no row below the cursor is skipped.
+among equal values instead: when rows of that run left the list between two pages (read under
+``?unread=1``), the offset skipped as many rows that were never shown. Here nothing below the
+cursor is skipped, and a row that moves up after it was shown is above it, not shown again.
 """
 
 from __future__ import annotations

@@ -96,3 +96,14 @@ def test_a_bad_page_size_is_400(author_client, size):
     response = author_client.get(NOTIFICATIONS, {"page_size": size})
 
     assert (response.status_code, response.json()["code"]) == (400, "invalid")
+
+
+def test_reading_the_first_page_between_pages_skips_nothing_of_the_unread(author, author_client):
+    ids = _rows(author, 4)  # unread, shown newest id first: ids[3], ids[2] | ids[1], ids[0]
+    first, next_link = _page(author_client, page_size=2, unread="1")
+    # The reader marks what they saw as read (an UPDATE of read_at, updated_at unchanged).
+    Notification.objects.filter(pk__in=first).update(read_at=MOMENT, open=None)
+
+    second, last = _page(author_client, page_size=2, unread="1", cursor=_cursor(next_link))
+
+    assert (first, second, last) == ([ids[3], ids[2]], [ids[1], ids[0]], None)
