@@ -12,10 +12,11 @@ api_v1_patterns: list = [
     # articles/hot before articles/{id}: one literal path, so the detail's reads pay ~nothing.
     path("", include("apps.ranking.urls")),
     path("", include("apps.articles.urls")),
+    # The public profile is the next most-read path (an anonymous fast path).
+    path("", include("apps.users.urls")),
     path("", include("apps.interactions.urls")),
     path("", include("apps.search.urls")),
     path("", include("apps.tags.urls")),
-    path("", include("apps.users.urls")),
     path("", include("apps.follows.urls")),
     path("", include("apps.feed.urls")),
     path("", include("apps.comments.urls")),
