@@ -63,7 +63,7 @@ class CommentAdmin(admin.ModelAdmin):
     readonly_fields = fields
     actions = ("delete_with_replies",)
 
-    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         # The list's links filter by article (?article_id=) and by author (?author__id__exact=).
         if lookup in ("article_id", "article_id__exact", "author__id__exact"):
             return True
