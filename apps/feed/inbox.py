@@ -110,12 +110,17 @@ def inbox_drop(*, user_id: int) -> None:
 
 def inbox_range(*, user_id: int, before: int | None, limit: int) -> list[tuple[int, int]] | None:
     """Up to ``limit`` ``(article id, publish_seq)`` below ``before``, newest first; ``None``
-    when the inbox does not exist (one round trip)."""
+    when the inbox does not exist.
+
+    One command: the range reaches down to score 0, the marker's, so a built inbox always
+    answers something (its items, or the marker once they run out) and an empty answer means
+    no inbox.
+    """
     top = f"({before}" if before is not None else "+inf"
-    pipe = _client().pipeline(transaction=False)
-    pipe.exists(inbox_key(user_id))
-    pipe.zrevrangebyscore(inbox_key(user_id), top, "(0", start=0, num=limit, withscores=True)
-    exists, rows = pipe.execute()
-    if not exists:
+    rows = _client().zrevrangebyscore(
+        inbox_key(user_id), top, 0, start=0, num=limit + 1, withscores=True
+    )
+    if not rows:
         return None
-    return [(int(member), int(score)) for member, score in rows]
+    items = [(int(member), int(score)) for member, score in rows if member != BUILT.encode()]
+    return items[:limit]
