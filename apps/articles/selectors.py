@@ -48,8 +48,7 @@ from apps.articles.search_documents import (
 )
 from apps.tags.names import TagNameInvalid, tag_name_parse
 from apps.tags.selectors import tag_names_for_resources
-from apps.users.selectors import user_public_profile_get
-from scholarnet.api.errors import NotFound
+from apps.users.selectors import user_public_profile_fields
 from scholarnet.api.renderers import dumps as json_dumps
 from scholarnet.cache import two_level_cache
 
@@ -215,9 +214,9 @@ def _detail_cached(article_id: int) -> dict[str, Any] | None:
 
 def _author_profile(author_id: int) -> dict[str, Any]:
     """The author's public profile from the users app's cache; blank for a closed account."""
-    try:
-        profile = user_public_profile_get(user_id=author_id)
-    except NotFound:
+    # The cached fields only: the profile's follow counts (a Redis read) are not shown here.
+    profile = user_public_profile_fields(user_id=author_id)
+    if profile is None:
         return {"id": author_id, "nickname": "", "avatar_url": ""}
     return {key: profile[key] for key in ("id", "nickname", "avatar_url")}
 

@@ -83,6 +83,16 @@ def user_public_profile_get(*, user_id: int, viewer: Any = None) -> dict[str, An
     }
 
 
+def user_public_profile_fields(*, user_id: int) -> dict[str, Any] | None:
+    """The public profile's own fields (id, nickname, avatar_url, about) from the two-level
+    cache, without counts; ``None`` for a missing or deactivated user.
+
+    For reads that show a user beside something else (an article's author): no follow counts,
+    so no Redis round trip once the profile is in the process-local tier.
+    """
+    return _public_profile_cached(user_id)
+
+
 def _public_profile_cached(user_id: int) -> dict[str, Any] | None:
     return two_level_cache.get_or_load(
         profile_cache_key(user_id),

@@ -168,3 +168,36 @@ def test_a_saturated_cache_fallback_is_a_503_in_the_envelope(author, monkeypatch
         "extra": {},
     }
     assert api_view_calls == []  # answered at once, not read a second time
+
+
+def test_a_warm_detail_costs_no_query_and_no_redis_round_trip(
+    author, api_view_calls, django_assert_num_queries, monkeypatch
+):
+    """Article, author and counts all come from process memory once warm (the author's follow
+    counts, which the detail does not show, are not read)."""
+    import threading
+
+    from redis.connection import AbstractConnection
+
+    article = published_article(author=author)
+    client = Client(HTTP_USER_AGENT=USER_AGENT)
+    client.get(f"{ARTICLES}/{article.pk}")  # warms the local tiers
+    sent: list[bytes] = []
+    real = AbstractConnection.send_packed_command
+    request_thread = threading.get_ident()
+
+    def counting(self, command, *args, **kwargs):
+        if threading.get_ident() == request_thread:  # not the event stream's shipping thread
+            sent.append(command if isinstance(command, bytes) else b"".join(command))
+        return real(self, command, *args, **kwargs)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
+
+    with django_assert_num_queries(0):
+        response = client.get(f"{ARTICLES}/{article.pk}")
+
+    assert response.status_code == 200
+    # The global per-IP limit is the request's only round trip: the detail costs none.
+    assert len(sent) == 1
+    assert b"EVALSHA" in sent[0]
+    assert api_view_calls == []
