@@ -631,6 +631,9 @@ FEED_INBOX_SIZE = env.int("FEED_INBOX_SIZE", default=500)
 FEED_FANOUT_BATCH_SIZE = env.int("FEED_FANOUT_BATCH_SIZE", default=1000)
 # A reader who follows nobody gets the newest public articles, and this many hot ones on top.
 FEED_DEFAULT_HOT_SIZE = env.int("FEED_DEFAULT_HOT_SIZE", default=5)
+# A feed card (title, tags, author) is kept per process for the live row's updated_at, and at
+# most this many seconds: the bound on an author's new nickname or avatar reaching the feed.
+FEED_CARD_LOCAL_TTL = env.float("FEED_CARD_LOCAL_TTL", default=60.0)
 
 # --- Comments (apps.comments) ------------------------------------------------------------------
 
@@ -640,9 +643,6 @@ COMMENTS_REPLIES_PREVIEW = env.int("COMMENTS_REPLIES_PREVIEW", default=3)
 # COMMENTS_DEGRADE_SECONDS when a page's roots query took longer than COMMENTS_SLOW_QUERY_SECONDS.
 COMMENTS_DEGRADED = env.bool("COMMENTS_DEGRADED", default=False)
 COMMENTS_SLOW_QUERY_SECONDS = env.float("COMMENTS_SLOW_QUERY_SECONDS", default=0.25)
-# A feed card (title, tags, author) is kept per process for the live row's updated_at, and at
-# most this many seconds: the bound on an author's new nickname or avatar reaching the feed.
-FEED_CARD_LOCAL_TTL = env.float("FEED_CARD_LOCAL_TTL", default=60.0)
 COMMENTS_DEGRADE_SECONDS = env.float("COMMENTS_DEGRADE_SECONDS", default=30.0)
 
 # --- Notifications (apps.notifications) --------------------------------------------------------
