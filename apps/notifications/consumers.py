@@ -98,5 +98,6 @@ def on_follow_changed(event: Event) -> None:
         )
 
 
-# moderation.action's handler lives in its own module; importing it here registers it.
-from apps.notifications import moderation_consumers  # noqa: E402, F401
+# moderation.action's and reward.changed's handlers live in modules of their own; importing them
+# here registers them.
+from apps.notifications import moderation_consumers, reward_consumers  # noqa: E402, F401

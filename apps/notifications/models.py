@@ -21,6 +21,7 @@ class NotificationKind(models.TextChoices):
     REPLY = "reply"
     FOLLOW = "follow"
     MODERATION = "moderation"  # a moderator took the recipient's content down or restored it
+    REWARD = "reward"  # a reader's tip on the recipient's article was paid
 
 
 class Notification(models.Model):

@@ -45,6 +45,7 @@ class NotificationUnreadByKindOutputSerializer(serializers.Serializer):
     reply = serializers.IntegerField()
     follow = serializers.IntegerField()
     moderation = serializers.IntegerField()
+    reward = serializers.IntegerField()
 
 
 class NotificationUnreadCountOutputSerializer(serializers.Serializer):

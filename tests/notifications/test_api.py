@@ -66,6 +66,7 @@ def test_unread_counts_per_kind_from_redis(author_client, inbox, django_assert_n
             "reply": 0,
             "follow": 0,
             "moderation": 0,
+            "reward": 0,
         },
     }
     assert author_client.get(UNREAD).json() == expected  # counted, then stored

@@ -266,3 +266,28 @@ def test_a_refund_heard_before_the_payment_moves_no_money(reward, author, capsys
     assert balances() == {f"user:{author.pk}": 0, **NOTHING_MOVED}
     assert reward_events() == [("pending", "refunded", 0)]
     assert_ledger_clean(capsys)
+
+
+def test_the_author_is_notified_of_a_paid_tip_once_and_not_of_its_refund(
+    wechat, reward, author, reader, article
+):
+    from apps.notifications.models import Notification
+
+    wechat.pay(reward.out_trade_no)
+    callback(reward)
+    deliver("payment.changed")
+    deliver("reward.changed")
+    deliver("reward.changed")  # redelivered: still one notification
+    payment_services.payment_refund(out_trade_no=reward.out_trade_no, reason="requested")
+    deliver("payment.changed")
+    deliver("reward.changed")
+
+    [row] = Notification.objects.filter(recipient=author)
+    assert (row.kind, row.group_key, row.actor_ids) == (
+        "reward",
+        f"reward:{reward.pk}",
+        [reader.pk],
+    )
+    assert (row.article_id, row.title) == (article.pk, article.title)
+    assert row.preview == "tipped ¥10.00, ¥9.00 to you"
+    assert not Notification.objects.filter(recipient=reader).exists()
