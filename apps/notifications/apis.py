@@ -20,6 +20,7 @@ from apps.notifications.serializers import (
     UnsubscribeQuerySerializer,
 )
 from scholarnet.api.errors import InvalidCursor, NotAuthenticated, ValidationFailed
+from scholarnet.api.params import query_params_data
 from scholarnet.api.schema import error_responses
 
 
@@ -50,7 +51,7 @@ class NotificationViewSet(viewsets.ViewSet):
         },
     )
     def list(self, request: Request) -> Response:
-        query = NotificationListQuerySerializer(data=request.query_params)
+        query = NotificationListQuerySerializer(data=query_params_data(request))
         query.is_valid(raise_exception=True)
         rows = selectors.notification_list(user=request.user, **query.validated_data)
         page, next_cursor = notification_page(rows, request=request)

@@ -32,7 +32,8 @@ class WeChatNotifyView(APIView):
         "`Wechatpay-Signature` header with the platform certificate and decrypted; every request "
         "is stored with its outcome. 200 `SUCCESS` once handled (also for a duplicate); 400 "
         "`FAIL` for a stale timestamp, a replayed nonce, an unknown order, a wrong amount or a "
-        "malformed resource; 401 `FAIL` for a signature that does not verify. `extra.reason` "
+        "malformed resource; 401 `FAIL` for a missing signature or one that does not verify. "
+        "`extra.reason` "
         "names the outcome.",
         request=WeChatNotifyInputSerializer,
         responses={

@@ -175,7 +175,9 @@ def payment_notification_body(result: NotificationResult) -> tuple[int, dict[str
     """WeChat's expected answer: 200 SUCCESS, or 4xx FAIL (which makes WeChat resend)."""
     if result.acknowledged:
         return 200, {"code": "SUCCESS", "message": "OK"}
-    status = 401 if result.outcome == NotificationOutcome.FORGED else 400
+    # Unsigned or forged: not from WeChat at all (authentication); anything else WeChat sent.
+    unauthenticated = {NotificationOutcome.FORGED, NotificationOutcome.UNSIGNED}
+    status = 401 if result.outcome in unauthenticated else 400
     return status, {
         "code": "FAIL",
         "message": NotificationOutcome(result.outcome).label,

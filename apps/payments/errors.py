@@ -45,4 +45,4 @@ class WeChatNotifyRefused(ApplicationError):
 
 class WeChatNotifyForged(WeChatNotifyRefused):
     status_code = 401
-    default_detail = "The notification's signature does not verify."
+    default_detail = "The notification is unsigned, or its signature does not verify."

@@ -771,7 +771,7 @@ TABLE += [
 PAYMENTS_NOTIFY = "/api/v1/payments/wechat/notify"
 # WeChat's callback: credentials are ignored, the signature is the only authority; a request
 # without WeChat's signature headers is refused with WeChat's FAIL body and stores nothing.
-TABLE += rows("POST", PAYMENTS_NOTIFY, body={}, everyone=(400, "FAIL"))
+TABLE += rows("POST", PAYMENTS_NOTIFY, body={}, everyone=(401, "FAIL"))
 
 REWARDS = "/api/v1/articles/{id}/rewards"
 REWARDS_SUMMARY = "/api/v1/articles/{id}/rewards/summary"

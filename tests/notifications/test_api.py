@@ -43,6 +43,13 @@ def test_kind_and_unread_filters(author_client, inbox):
     assert (response.status_code, response.json()["code"]) == (400, "invalid")
 
 
+@pytest.mark.parametrize("query", ["kind=", "unread=", "unread=maybe"])
+def test_a_blank_or_bad_filter_is_a_400_not_ignored(author_client, inbox, query):
+    response = author_client.get(f"{NOTIFICATIONS}?{query}")
+
+    assert (response.status_code, response.json()["code"]) == (400, "invalid")
+
+
 @pytest.mark.parametrize("page_size", [2, 10])
 def test_a_page_costs_the_same_queries_whatever_its_size(
     author, author_client, page_size, django_assert_num_queries

@@ -225,7 +225,7 @@ def test_a_request_without_signature_headers_is_refused_without_a_record(wechat,
         "/api/v1/payments/wechat/notify", data=b"nonsense", content_type="text/plain"
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 401  # not from WeChat: unauthenticated, as a forged one
     assert response.json()["extra"] == {"reason": "unsigned"}
     assert PaymentNotification.objects.count() == 0
 
