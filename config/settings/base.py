@@ -729,7 +729,8 @@ CELERY_BEAT_SCHEDULE["ranking-compute"] = {
 # Trust levels, Discourse-style, recomputed by the job from activity. A level is reached when
 # every threshold of it is met; once reached it stays, except that MODERATION_TRUST_MAX_FLAGS
 # upheld reports against a user's content hold them at level 0. Below level 1 an account may
-# not post links in comments and is held to the *_new_account rate scopes (apps/moderation/rates.py).
+# not post links in comments and is held to the *_new_account rate scopes
+# (apps/moderation/rates.py).
 MODERATION_TRUST_LEVEL_1 = {
     "account_age_days": env.int("MODERATION_TRUST_1_AGE_DAYS", default=1),
     "articles_read": env.int("MODERATION_TRUST_1_ARTICLES_READ", default=5),
