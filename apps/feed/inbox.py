@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import redis
 from django.conf import settings
@@ -122,5 +122,9 @@ def inbox_range(*, user_id: int, before: int | None, limit: int) -> list[tuple[i
     )
     if not rows:
         return None
-    items = [(int(member), int(score)) for member, score in rows if member != BUILT.encode()]
+    items = [
+        (int(member), int(score))
+        for member, score in cast("list[tuple[bytes, float]]", rows)
+        if member != BUILT.encode()
+    ]
     return items[:limit]

@@ -53,7 +53,7 @@ class NotificationResult:
 def payment_notification_receive(*, headers: dict[str, str], body: str) -> NotificationResult:
     """Handle one notify request; ``headers`` are the Wechatpay-* headers by their names."""
     wechat_headers = {f"Wechatpay-{name}": headers.get(f"Wechatpay-{name}", "") for name in HEADERS}
-    record = {"headers": wechat_headers, "body": body}
+    record: dict[str, Any] = {"headers": wechat_headers, "body": body}
     if not all(wechat_headers[f"Wechatpay-{name}"] for name in HEADERS[:4]):
         logger.warning("payment notification without WeChat signature headers refused")
         NOTIFICATIONS.labels(outcome=NotificationOutcome.UNSIGNED).inc()

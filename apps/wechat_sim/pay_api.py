@@ -33,7 +33,7 @@ def _keys_for(directory: str) -> SimulatorKeys:
 
 
 def keys() -> SimulatorKeys:
-    return _keys_for(str(settings.WECHAT_SIMULATOR_KEY_DIR))
+    return _keys_for(str(settings.WECHAT_SIMULATOR_KEY_DIR))  # type: ignore[misc]
 
 
 def signed(status: int, payload: dict[str, Any] | None) -> HttpResponse:
