@@ -22,8 +22,7 @@ from bench.standalone import (
     MODES,
     RESULTS_DIR,
     mode_environment,
-    results_merge,
-    results_section_write,
+    modes_run,
     run_info,
 )
 
@@ -32,14 +31,7 @@ NAME = "rank_recompute"
 
 def main(argv: list[str] | None = None) -> int:
     options = _parser().parse_args(argv)
-    modes = MODES if options.mode == "both" else (options.mode,)
-    data: dict[str, Any] = {}
-    for mode in modes:
-        figures = _measure(mode, options)
-        data = results_merge(NAME, mode, figures)
-        print(json.dumps({mode: figures}, indent=2))
-    results_section_write(NAME, _section(data))
-    return 0
+    return modes_run(NAME, options.mode, lambda mode: _measure(mode, options), _section)
 
 
 def _parser() -> argparse.ArgumentParser:

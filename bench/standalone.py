@@ -22,7 +22,7 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -166,3 +166,19 @@ def results_section_write(name: str, text: str) -> None:
     else:
         document = document.rstrip("\n") + f"\n\n{block}\n"
     RESULTS_MD.write_text(document)
+
+
+def modes_run(
+    name: str,
+    mode: str,
+    measure: Callable[[str], dict[str, Any]],
+    section: Callable[[dict[str, Any]], str],
+) -> int:
+    """Measure ``mode`` (or both), merge each into the results file, write the RESULTS section."""
+    data: dict[str, Any] = {}
+    for each in MODES if mode == "both" else (mode,):
+        figures = measure(each)
+        data = results_merge(name, each, figures)
+        print(json.dumps({each: figures}, indent=2))
+    results_section_write(name, section(data))
+    return 0
