@@ -36,6 +36,9 @@ urlpatterns = [
     path("bench/", include("bench.urls")),  # empty unless BENCH_VIEWS
 ]
 
+# The server-rendered pages last: their paths never shadow the API's or the kernel's.
+urlpatterns.append(path("", include("apps.web.urls")))
+
 # The local WeChat simulator: only where settings install it (never in production).
 if settings.WECHAT_SIMULATOR_ENABLED:
     urlpatterns.append(path("wechat-sim/", include("apps.wechat_sim.urls")))

@@ -42,6 +42,7 @@ THIRD_PARTY_APPS = [
     "drf_spectacular_sidecar",
     "django_elasticsearch_dsl",
     "django_celery_beat",
+    "django_htmx",
 ]
 KERNEL_APPS = [
     "scholarnet.runtime",
@@ -69,6 +70,7 @@ LOCAL_APPS = [
     "apps.moderation",
     "apps.ledger",
     "apps.rewards",
+    "apps.web",
     "bench",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + KERNEL_APPS + LOCAL_APPS
@@ -90,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # request.htmx: the pages answer an htmx request with a fragment, any other with the page.
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
