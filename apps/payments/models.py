@@ -48,6 +48,50 @@ class Payment(models.Model):
         return f"{self.out_trade_no} {self.amount} fen {self.status}"
 
 
+class RefundStatus(models.TextChoices):
+    PROCESSING = "processing", "processing at WeChat"
+    SUCCESS = "success", "refunded"
+    FAILED = "failed", "closed or abnormal at WeChat"
+
+
+class Refund(models.Model):
+    """One full refund of a paid payment, as WeChat handles it.
+
+    WeChat answers a refund request ``PROCESSING`` (or already ``SUCCESS``) and settles it later
+    by a refund notification or the refund query. Only ``SUCCESS`` moves the payment to
+    ``refunded`` (and so the ledger); ``CLOSED`` or ``ABNORMAL`` fail the refund and leave the
+    payment paid, so a new request starts another refund with a new ``out_refund_no``. At most
+    one refund per payment is ``processing`` or ``success``: they are created under the
+    payment's row lock.
+    """
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    out_refund_no = models.CharField(max_length=64, unique=True)  # WeChat: 1-64 characters
+    attempt = models.PositiveSmallIntegerField(default=1)
+    amount = models.PositiveIntegerField()  # fen
+    reason = models.CharField(max_length=80, blank=True)
+    status = models.CharField(
+        max_length=16, choices=RefundStatus.choices, default=RefundStatus.PROCESSING
+    )
+    refund_id = models.CharField(max_length=64, blank=True)  # WeChat's own refund number
+    wechat_status = models.CharField(max_length=16, blank=True)  # SUCCESS, CLOSED, ABNORMAL, …
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["payment", "attempt"], name="refund_payment_attempt"),
+        ]
+        indexes = [
+            # Reconciliation pages through refunds still processing by primary key.
+            models.Index(fields=["status", "id"], name="refund_status_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.out_refund_no} {self.amount} fen {self.status}"
+
+
 class NotificationOutcome(models.TextChoices):
     APPLIED = "applied", "applied"
     DUPLICATE = "duplicate", "duplicate (already in that state)"
@@ -57,7 +101,7 @@ class NotificationOutcome(models.TextChoices):
     REPLAYED = "replayed", "nonce already seen"
     AMOUNT_MISMATCH = "amount_mismatch", "amount differs from the order"
     UNKNOWN_ORDER = "unknown_order", "no such order"
-    MALFORMED = "malformed", "not a payment notification"
+    MALFORMED = "malformed", "not a payment or refund notification"
     # No Wechatpay-* signature headers at all: not a callback attempt. Answered, not stored.
     UNSIGNED = "unsigned", "no WeChat signature headers"
 
@@ -73,6 +117,8 @@ class PaymentNotification(models.Model):
     nonce = models.CharField(max_length=64, null=True, blank=True, unique=True)
     notification_id = models.CharField(max_length=64, blank=True)  # WeChat's notification id
     out_trade_no = models.CharField(max_length=32, blank=True, db_index=True)
+    # Set for a refund notification (event_type REFUND.*); trade_state then holds refund_status.
+    out_refund_no = models.CharField(max_length=64, blank=True, db_index=True)
     trade_state = models.CharField(max_length=32, blank=True)
     outcome = models.CharField(max_length=16, choices=NotificationOutcome.choices)
 

@@ -31,7 +31,7 @@ from apps.payments.errors import (
 )
 from apps.payments.events import PaymentChanged
 from apps.payments.metrics import TRANSITIONS
-from apps.payments.models import Payment, PaymentStatus
+from apps.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from apps.payments.states import TRADE_STATES, transition_allowed
 from apps.payments.wechatpay import wechatpay_client
 from scholarnet.events.payloads import publish_event
@@ -219,28 +219,120 @@ def payment_refresh(*, out_trade_no: str) -> str:
 
 
 def payment_refund(*, out_trade_no: str, reason: str) -> str:
-    """Refund a paid payment in full through WeChat; returns the payment's status after.
+    """Refund a paid payment in full through WeChat; returns where the refund stands.
 
-    The refund's own number is derived from the order's, so a repeated request is the same
-    refund to WeChat too. WeChat answering SUCCESS or PROCESSING means it accepted the refund.
+    ``refunded`` once WeChat reported the refund ``SUCCESS`` (the payment moved to
+    ``refunded``, which reverses the ledger through ``payment.changed``); ``processing`` while
+    WeChat is still on it (its refund notification or the reconciliation's refund query settles
+    it later); ``failed`` when WeChat closed it or found it abnormal (the payment stays paid;
+    asking again starts a new refund). A refund still processing is asked about again, never
+    started twice: its number is derived from the order's and the attempt, so a repeated
+    request is the same refund to WeChat too.
     """
     payment = _payment_get(out_trade_no=out_trade_no)
     if payment.status == PaymentStatus.REFUNDED:
-        return payment.status
+        return REFUNDED
     if payment.status != PaymentStatus.SUCCESS:
         raise PaymentNotRefundable(extra={"status": payment.status})
+    refund = _refund_open(payment, reason=reason)
     code, body = _call(
         "refund",
-        out_refund_no=f"{payment.out_trade_no}-refund",
-        amount={"refund": payment.amount, "total": payment.amount, "currency": "CNY"},
+        out_refund_no=refund.out_refund_no,
+        amount={"refund": refund.amount, "total": payment.amount, "currency": "CNY"},
         out_trade_no=payment.out_trade_no,
-        reason=reason[:80] or None,
+        reason=refund.reason or None,
     )
-    if code != 200 or body.get("status") not in {"SUCCESS", "PROCESSING"}:
+    if code != 200 or body.get("status") not in REFUND_STATES:
         logger.error("refund of %s answered %s: %s", payment.out_trade_no, code, body)
         raise PaymentProviderError(extra={"wechat_status": code})
-    payment_transition(payment=payment, target=PaymentStatus.REFUNDED, refund_reason=reason)
-    return payment.status
+    refund_apply(refund=refund, wechat=body)
+    return _refund_outcome(refund)
+
+
+REFUNDED = "refunded"  # payment_refund's answer once the refund succeeded
+# WeChat's refund status → ours. PROCESSING keeps the refund processing.
+REFUND_STATES: dict[str, str] = {
+    "PROCESSING": RefundStatus.PROCESSING,
+    "SUCCESS": RefundStatus.SUCCESS,
+    "CLOSED": RefundStatus.FAILED,
+    "ABNORMAL": RefundStatus.FAILED,
+}
+
+
+def _refund_outcome(refund: Refund) -> str:
+    return REFUNDED if refund.status == RefundStatus.SUCCESS else str(refund.status)
+
+
+def _refund_open(payment: Payment, *, reason: str) -> Refund:
+    """The payment's refund in progress, or a new one after a failed one (under its row lock)."""
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        latest = Refund.objects.filter(payment=locked).order_by("-attempt").first()
+        if latest is not None and latest.status != RefundStatus.FAILED:
+            return latest
+        attempt = latest.attempt + 1 if latest is not None else 1
+        suffix = "-refund" if attempt == 1 else f"-refund{attempt}"
+        return Refund.objects.create(
+            payment=locked,
+            attempt=attempt,
+            out_refund_no=f"{locked.out_trade_no}{suffix}",
+            amount=locked.amount,
+            reason=reason[:80],
+        )
+
+
+def refund_apply(*, refund: Refund, wechat: dict[str, Any]) -> Transition:
+    """Apply WeChat's word on ``refund`` (a refund answer, query or notification), once.
+
+    ``processing → success`` moves the payment to ``refunded`` in the same transaction (its
+    event reverses the ledger); ``processing → failed`` changes nothing else. A refund already
+    settled is not moved again (a late or repeated notification is a duplicate).
+    """
+    target = REFUND_STATES.get(str(wechat.get("status") or wechat.get("refund_status") or ""))
+    if target is None or target == RefundStatus.PROCESSING:
+        return Transition.DUPLICATE
+    if refund.status != RefundStatus.PROCESSING:
+        if refund.status == target:
+            return Transition.DUPLICATE
+        logger.warning(
+            "refund %s: refused transition %s -> %s", refund.out_refund_no, refund.status, target
+        )
+        return Transition.REFUSED
+    now = timezone.now()
+    changes: dict[str, Any] = {
+        "status": target,
+        "wechat_status": str(wechat.get("status") or wechat.get("refund_status"))[:16],
+        "finished_at": now,
+        "updated_at": now,
+    }
+    if wechat.get("refund_id"):
+        changes["refund_id"] = str(wechat["refund_id"])[:64]
+    with transaction.atomic():
+        if not Refund.objects.filter(pk=refund.pk, status=RefundStatus.PROCESSING).update(
+            **changes
+        ):
+            refund.refresh_from_db()
+            return Transition.DUPLICATE if refund.status == target else Transition.REFUSED
+        for name, value in changes.items():
+            setattr(refund, name, value)
+        if target == RefundStatus.SUCCESS:
+            payment = Payment.objects.get(pk=refund.payment_id)
+            payment_transition(
+                payment=payment, target=PaymentStatus.REFUNDED, refund_reason=refund.reason
+            )
+    logger.info("refund %s: processing -> %s", refund.out_refund_no, target)
+    return Transition.APPLIED
+
+
+def refund_refresh(*, refund: Refund) -> str:
+    """Ask WeChat about a refund still processing and apply the answer; returns its status."""
+    if refund.status != RefundStatus.PROCESSING:
+        return str(refund.status)
+    code, body = _call("query_refund", out_refund_no=refund.out_refund_no)
+    if code != 200:
+        raise PaymentProviderError(extra={"wechat_status": code})
+    refund_apply(refund=refund, wechat=body)
+    return str(refund.status)
 
 
 def _payment_get(*, out_trade_no: str) -> Payment:

@@ -156,10 +156,14 @@ def order_close(
 
 @merchant_api(["POST"])
 def refund_create(request: HttpRequest, call: protocol.MerchantCall, data: dict) -> HttpResponse:
+    """A full refund. Answers ``WECHAT_SIMULATOR_REFUND_STATUS``: ``SUCCESS`` at once (default),
+    or ``PROCESSING``, settled later by POST ``/wechat-sim/refund/<out_trade_no>`` (which sends
+    the refund notification), as WeChat settles most refunds."""
     out_refund_no, amount = data.get("out_refund_no"), data.get("amount") or {}
     out_trade_no = data.get("out_trade_no")
     if not (isinstance(out_refund_no, str) and isinstance(out_trade_no, str)):
         return wechat_error(400, "PARAM_ERROR", "out_refund_no and out_trade_no required")
+    answer = str(settings.WECHAT_SIMULATOR_REFUND_STATUS).upper()
     refused: list[HttpResponse] = []
 
     def refund(order: dict[str, Any]) -> dict[str, Any] | None:
@@ -168,45 +172,78 @@ def refund_create(request: HttpRequest, call: protocol.MerchantCall, data: dict)
         if order["trade_state"] != "SUCCESS":
             refused.append(wechat_error(400, "INVALID_REQUEST", "the order is not paid"))
             return None
+        if any(
+            r.get("status", "SUCCESS") in {"PROCESSING", "SUCCESS"}
+            for r in order["refunds"].values()
+        ):
+            refused.append(wechat_error(400, "INVALID_REQUEST", "the order is being refunded"))
+            return None
         if amount.get("total") != order["total"] or amount.get("refund") != order["total"]:
             refused.append(wechat_error(400, "INVALID_REQUEST", "refund must equal the total"))
             return None
-        refunds = {
-            **order["refunds"],
-            out_refund_no: {
-                "refund_id": store.transaction_id_new(),
-                "create_time": timezone.now().astimezone(UTC).isoformat(),
-                "amount": amount["refund"],
-            },
+        entry = {
+            "refund_id": store.transaction_id_new(),
+            "create_time": timezone.now().astimezone(UTC).isoformat(),
+            "amount": amount["refund"],
+            "status": "PROCESSING",
+            "success_time": "",
+            "notify_url": str(data.get("notify_url") or order["notify_url"]),
         }
-        return {**order, "trade_state": "REFUND", "refunds": refunds}
+        changed = {**order, "refunds": {**order["refunds"], out_refund_no: entry}}
+        return refund_settle(changed, out_refund_no, "SUCCESS") if answer == "SUCCESS" else changed
 
     order = store.order_change(mchid=call.mchid, out_trade_no=out_trade_no, change=refund)
     if order is None:
         return wechat_error(404, "RESOURCE_NOT_EXISTS", "no such order")
     if refused:
         return refused[0]
-    done = order["refunds"][out_refund_no]
-    return signed(
-        200,
-        {
-            "refund_id": done["refund_id"],
-            "out_refund_no": out_refund_no,
-            "transaction_id": order["transaction_id"],
-            "out_trade_no": out_trade_no,
-            "channel": "ORIGINAL",
-            "user_received_account": "支付用户零钱",
-            "create_time": done["create_time"],
-            "status": "SUCCESS",
-            "amount": {
-                "total": order["total"],
-                "refund": done["amount"],
-                "payer_total": order["total"],
-                "payer_refund": done["amount"],
-                "currency": "CNY",
-            },
+    store.refund_index(mchid=call.mchid, out_refund_no=out_refund_no, out_trade_no=out_trade_no)
+    return signed(200, refund_of(order, out_refund_no))
+
+
+@merchant_api(["GET"])
+def refund_query(
+    request: HttpRequest, call: protocol.MerchantCall, data: dict, out_refund_no: str
+) -> HttpResponse:
+    order = store.order_of_refund(mchid=call.mchid, out_refund_no=out_refund_no)
+    if order is None or out_refund_no not in order["refunds"]:
+        return wechat_error(404, "RESOURCE_NOT_EXISTS", "no such refund")
+    return signed(200, refund_of(order, out_refund_no))
+
+
+def refund_settle(order: dict[str, Any], out_refund_no: str, status: str) -> dict[str, Any]:
+    """``order`` with its refund ``out_refund_no`` settled (SUCCESS, CLOSED or ABNORMAL)."""
+    entry = {**order["refunds"][out_refund_no], "status": status}
+    changed = {**order, "refunds": {**order["refunds"], out_refund_no: entry}}
+    if status == "SUCCESS":
+        entry["success_time"] = timezone.now().astimezone(UTC).isoformat()
+        changed["trade_state"] = "REFUND"
+    return changed
+
+
+def refund_of(order: dict[str, Any], out_refund_no: str) -> dict[str, Any]:
+    """A refund as WeChat's refund answer and query describe it."""
+    entry = order["refunds"][out_refund_no]
+    described = {
+        "refund_id": entry["refund_id"],
+        "out_refund_no": out_refund_no,
+        "transaction_id": order["transaction_id"],
+        "out_trade_no": order["out_trade_no"],
+        "channel": "ORIGINAL",
+        "user_received_account": "支付用户零钱",
+        "create_time": entry["create_time"],
+        "status": entry.get("status", "SUCCESS"),
+        "amount": {
+            "total": order["total"],
+            "refund": entry["amount"],
+            "payer_total": order["total"],
+            "payer_refund": entry["amount"],
+            "currency": "CNY",
         },
-    )
+    }
+    if entry.get("success_time"):
+        described["success_time"] = entry["success_time"]
+    return described
 
 
 def transaction_of(order: dict[str, Any]) -> dict[str, Any]:

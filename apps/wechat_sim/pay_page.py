@@ -15,9 +15,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from apps.wechat_sim import store
-from apps.wechat_sim.notify import NotifyRefused, notification_send
+from apps.wechat_sim.notify import NotifyRefused, notification_send, refund_notification_send
+from apps.wechat_sim.pay_api import refund_settle
 
 RESULTS = {"success": "SUCCESS", "fail": "PAYERROR"}
+REFUND_RESULTS = {"success": "SUCCESS", "closed": "CLOSED", "abnormal": "ABNORMAL"}
 
 
 @csrf_exempt  # WeChat's page, not ScholarNet's: no session, nothing of ours to forge
@@ -49,6 +51,47 @@ def pay_page(request: HttpRequest, out_trade_no: str) -> HttpResponse:
     except (NotifyRefused, OSError) as error:
         return JsonResponse({"code": "NOTIFY_FAILED", "message": str(error)}, status=502)
     return JsonResponse({"trade_state": settled["trade_state"], "notify_status": notify_status})
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def refund_page(request: HttpRequest, out_trade_no: str) -> HttpResponse:
+    """Settle the order's refund still ``PROCESSING``: POST ``{"result": "success" | "closed" |
+    "abnormal"}``, then send the signed, encrypted refund notification, as WeChat does later."""
+    order = store.order_find(out_trade_no=out_trade_no)
+    if order is None:
+        return JsonResponse({"code": "ORDER_NOT_EXIST", "message": "no such order"}, status=404)
+    result = _result_of(request)
+    if result not in REFUND_RESULTS:
+        return JsonResponse(
+            {"code": "PARAM_ERROR", "message": 'result is "success", "closed" or "abnormal"'},
+            status=400,
+        )
+    settled_no: list[str] = []
+
+    def settle(current: dict[str, Any]) -> dict[str, Any] | None:
+        for number, refund in current["refunds"].items():
+            if refund.get("status") == "PROCESSING":
+                settled_no.append(number)
+                return refund_settle(current, number, REFUND_RESULTS[result])
+        return None
+
+    settled = store.order_change(mchid=order["mchid"], out_trade_no=out_trade_no, change=settle)
+    if settled is None or not settled_no:
+        return JsonResponse(
+            {"code": "NO_PROCESSING_REFUND", "message": "no refund is processing"}, status=409
+        )
+    try:
+        notify_status = refund_notification_send(settled, settled_no[0])
+    except (NotifyRefused, OSError) as error:
+        return JsonResponse({"code": "NOTIFY_FAILED", "message": str(error)}, status=502)
+    return JsonResponse(
+        {
+            "out_refund_no": settled_no[0],
+            "refund_status": REFUND_RESULTS[result],
+            "notify_status": notify_status,
+        }
+    )
 
 
 def _result_of(request: HttpRequest) -> str:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django_redis import get_redis_connection
 
 KEY_PREFIX = "wechat_sim:order:"
+REFUND_KEY_PREFIX = "wechat_sim:refund:"  # out_refund_no → its order's out_trade_no
 ORDER_TTL_SECONDS = 30 * 24 * 3600
 
 
@@ -94,6 +95,18 @@ def order_change(
 
     _redis().transaction(attempt, key)
     return result
+
+
+def refund_index(*, mchid: str, out_refund_no: str, out_trade_no: str) -> None:
+    _redis().set(f"{REFUND_KEY_PREFIX}{mchid}:{out_refund_no}", out_trade_no, ex=ORDER_TTL_SECONDS)
+
+
+def order_of_refund(*, mchid: str, out_refund_no: str) -> dict[str, Any] | None:
+    out_trade_no = _redis().get(f"{REFUND_KEY_PREFIX}{mchid}:{out_refund_no}")
+    if not out_trade_no:
+        return None
+    number = out_trade_no.decode() if isinstance(out_trade_no, bytes) else str(out_trade_no)
+    return order_get(mchid=mchid, out_trade_no=number)
 
 
 def transaction_id_new() -> str:

@@ -20,7 +20,13 @@ urlpatterns = [
         name="order-close",
     ),
     path("v3/refund/domestic/refunds", pay_api.refund_create, name="refund-create"),
+    path(
+        "v3/refund/domestic/refunds/<str:out_refund_no>",
+        pay_api.refund_query,
+        name="refund-query",
+    ),
     path("pay/<str:out_trade_no>", pay_page.pay_page, name="pay"),
+    path("refund/<str:out_trade_no>", pay_page.refund_page, name="refund"),
     path("connect/qrconnect", oauth.authorize, name="oauth-authorize"),
     path("sns/oauth2/access_token", oauth.access_token, name="oauth-access-token"),
     path("sns/userinfo", oauth.userinfo, name="oauth-userinfo"),

@@ -694,6 +694,9 @@ WECHATPAY_NOTIFY_URL = env.str(
 )
 WECHATPAY_TIMEOUT = env.float("WECHATPAY_TIMEOUT", default=10.0)
 WECHAT_SIMULATOR_PAY_URL = ""
+# What the simulator answers a refund request: SUCCESS at once, or PROCESSING until settled
+# by POST /wechat-sim/refund/<out_trade_no> (which sends the refund notification).
+WECHAT_SIMULATOR_REFUND_STATUS = env.str("WECHAT_SIMULATOR_REFUND_STATUS", default="SUCCESS")
 # A notification whose signed timestamp is further than this from now is refused as a replay.
 PAYMENTS_NOTIFY_MAX_AGE = env.int("PAYMENTS_NOTIFY_MAX_AGE", default=300)
 # Reconciliation asks WeChat about payments still init after this many seconds.

@@ -35,11 +35,16 @@ class FakeWeChat:
     trades: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
     down: bool = False
+    refund_status: str = "SUCCESS"  # what a refund request answers (WeChat: often PROCESSING)
+    refunds: dict[str, str] = field(default_factory=dict)  # out_refund_no → its status
 
     def call(self, method: str, **arguments: Any) -> tuple[int, dict[str, Any]]:
         self.calls.append(method)
         if self.down:
             return 503, {"code": "SYSTEM_ERROR"}
+        if method == "query_refund":
+            status = self.refunds.get(arguments["out_refund_no"])
+            return (200, {"status": status}) if status else (404, {})
         number = arguments["out_trade_no"]
         if method == "pay":
             self.trades[number] = {
@@ -54,8 +59,10 @@ class FakeWeChat:
             self.trades[number]["trade_state"] = "CLOSED"
             return 204, {}
         if method == "refund":
-            self.trades[number]["trade_state"] = "REFUND"
-            return 200, {"status": "SUCCESS"}
+            status = self.refunds.setdefault(arguments["out_refund_no"], self.refund_status)
+            if status == "SUCCESS":
+                self.trades[number]["trade_state"] = "REFUND"
+            return 200, {"status": status}
         raise AssertionError(f"unexpected WeChat call {method}")
 
     def pay(self, out_trade_no: str, *, total: int | None = None) -> None:

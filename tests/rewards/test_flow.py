@@ -11,6 +11,7 @@ from django.utils import timezone
 from apps.ledger.models import Entry, LedgerTransaction
 from apps.payments import services as payment_services
 from apps.payments.events import PaymentChanged
+from apps.payments.models import Refund
 from apps.rewards import services
 from apps.rewards.models import Reward, RewardStatus
 from scholarnet.events.models import OutboxEvent
@@ -291,3 +292,49 @@ def test_the_author_is_notified_of_a_paid_tip_once_and_not_of_its_refund(
     assert (row.article_id, row.title) == (article.pk, article.title)
     assert row.preview == "tipped ¥10.00, ¥9.00 to you"
     assert not Notification.objects.filter(recipient=reader).exists()
+
+
+def test_a_refund_still_processing_reverses_nothing_until_wechat_says_success(
+    wechat, reward, author, capsys
+):
+    wechat.pay(reward.out_trade_no)
+    callback(reward)
+    deliver("payment.changed")
+    wechat.refund_status = "PROCESSING"
+
+    assert payment_services.payment_refund(out_trade_no=reward.out_trade_no, reason="r") == (
+        "processing"
+    )
+    deliver("payment.changed")
+    assert Reward.objects.get(pk=reward.pk).status == RewardStatus.PAID
+    assert balances() == credited(author)
+
+    wechat.refunds[f"{reward.out_trade_no}-refund"] = "SUCCESS"
+    assert payment_services.refund_refresh(refund=Refund.objects.get()) == "success"
+    assert payment_services.refund_refresh(refund=Refund.objects.get()) == "success"
+    deliver("payment.changed")
+    deliver("payment.changed")
+
+    assert Reward.objects.get(pk=reward.pk).status == RewardStatus.REFUNDED
+    assert balances() == {f"user:{author.pk}": 0, **NOTHING_MOVED}
+    keys = sorted(LedgerTransaction.objects.values_list("idempotency_key", flat=True))
+    assert keys == [f"reward:{reward.pk}:paid", f"reward:{reward.pk}:refund"]
+    assert_ledger_clean(capsys)
+
+
+@pytest.mark.parametrize("wechat_status", ["CLOSED", "ABNORMAL"])
+def test_a_refund_wechat_closes_moves_no_money(wechat, reward, author, capsys, wechat_status):
+    wechat.pay(reward.out_trade_no)
+    callback(reward)
+    deliver("payment.changed")
+    wechat.refund_status = wechat_status
+
+    assert payment_services.payment_refund(out_trade_no=reward.out_trade_no, reason="r") == (
+        "failed"
+    )
+    deliver("payment.changed")
+
+    assert payment_of(reward).status == "success"
+    assert Reward.objects.get(pk=reward.pk).status == RewardStatus.PAID
+    assert balances() == credited(author)
+    assert_ledger_clean(capsys)
