@@ -27,10 +27,12 @@ class WeChatNotifyView(APIView):
     @extend_schema(
         tags=["payments"],
         operation_id="payments_wechat_notify",
-        summary="WeChat Pay's signed payment notification",
+        summary="WeChat Pay's signed payment and refund notifications",
         description="Called by WeChat Pay (API v3). The body is verified against the "
         "`Wechatpay-Signature` header with the platform certificate and decrypted; every request "
-        "is stored with its outcome. 200 `SUCCESS` once handled (also for a duplicate); 400 "
+        "is stored with its outcome. Refund notifications (`event_type` `REFUND.*`) come here "
+        "too and settle the merchant's refund. 200 `SUCCESS` once handled (also for a "
+        "duplicate); 400 "
         "`FAIL` for a stale timestamp, a replayed nonce, an unknown order, a wrong amount or a "
         "malformed resource; 401 `FAIL` for a missing signature or one that does not verify. "
         "`extra.reason` "

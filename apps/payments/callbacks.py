@@ -11,6 +11,12 @@ Every request is stored (``PaymentNotification``) with what became of it. In ord
    applies the change, so the same signed request twice — even at once — applies once;
 4. the order must exist, belong to our merchant, and the amount must equal the payment's;
 5. the status change goes through ``payment_transition`` (compare-and-set, event on apply).
+
+Refund notifications (``event_type`` ``REFUND.SUCCESS``, ``REFUND.CLOSED``,
+``REFUND.ABNORMAL``) come to the same endpoint (the SDK sends the merchant's notify_url with
+each refund request) in the same signed, encrypted envelope and pass the same checks 1-3; then
+the refund must be ours, for that order, and of its amount, and ``refund_apply`` settles it
+(``SUCCESS`` moves the payment to ``refunded``, once).
 """
 
 from __future__ import annotations
@@ -24,8 +30,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from apps.payments.metrics import NOTIFICATIONS
-from apps.payments.models import NotificationOutcome, Payment, PaymentNotification
-from apps.payments.services import Transition, payment_transition
+from apps.payments.models import NotificationOutcome, Payment, PaymentNotification, Refund
+from apps.payments.services import Transition, payment_transition, refund_apply
 from apps.payments.states import TRADE_STATES
 from apps.payments.wechatpay import wechatpay_client
 
@@ -66,14 +72,18 @@ def payment_notification_receive(*, headers: dict[str, str], body: str) -> Notif
     resource = notification.get("resource")
     if not isinstance(resource, dict) or not isinstance(resource.get("out_trade_no"), str):
         return _record(outcome=NotificationOutcome.MALFORMED, **record)
+    is_refund = str(notification.get("event_type", "")).startswith("REFUND.")
+    if is_refund and not isinstance(resource.get("out_refund_no"), str):
+        return _record(outcome=NotificationOutcome.MALFORMED, **record)
     details = {
         "notification_id": str(notification.get("id", ""))[:64],
         "out_trade_no": resource["out_trade_no"][:32],
-        "trade_state": str(resource.get("trade_state", ""))[:32],
+        "out_refund_no": str(resource.get("out_refund_no", ""))[:64] if is_refund else "",
+        "trade_state": str(resource.get("refund_status" if is_refund else "trade_state", ""))[:32],
     }
     try:
         with transaction.atomic():
-            outcome = _apply(resource)
+            outcome = _apply_refund(resource) if is_refund else _apply(resource)
             return _record(
                 outcome=outcome, nonce=wechat_headers["Wechatpay-Nonce"], **details, **record
             )
@@ -146,6 +156,35 @@ def _apply(resource: dict[str, Any]) -> str:
     }[applied]
 
 
+def _apply_refund(resource: dict[str, Any]) -> str:
+    refund = (
+        Refund.objects.select_related("payment")
+        .filter(out_refund_no=resource["out_refund_no"])
+        .first()
+    )
+    if (
+        refund is None
+        or refund.payment.out_trade_no != resource["out_trade_no"]
+        or resource.get("mchid") != settings.WECHATPAY_MCHID
+    ):
+        return NotificationOutcome.UNKNOWN_ORDER
+    refunded = (resource.get("amount") or {}).get("refund")
+    if refunded != refund.amount:
+        logger.error(
+            "refund %s: notified amount %r, refund is %s fen",
+            refund.out_refund_no,
+            refunded,
+            refund.amount,
+        )
+        return NotificationOutcome.AMOUNT_MISMATCH
+    applied = refund_apply(refund=refund, wechat=resource)
+    return {
+        Transition.APPLIED: NotificationOutcome.APPLIED,
+        Transition.DUPLICATE: NotificationOutcome.DUPLICATE,
+        Transition.REFUSED: NotificationOutcome.REFUSED,
+    }[applied]
+
+
 def _record(
     *,
     outcome: str,
@@ -154,6 +193,7 @@ def _record(
     nonce: str | None = None,
     notification_id: str = "",
     out_trade_no: str = "",
+    out_refund_no: str = "",
     trade_state: str = "",
 ) -> NotificationResult:
     row = PaymentNotification.objects.create(
@@ -162,6 +202,7 @@ def _record(
         nonce=nonce[:64] if nonce else None,
         notification_id=notification_id,
         out_trade_no=out_trade_no,
+        out_refund_no=out_refund_no,
         trade_state=trade_state,
         outcome=outcome,
     )
