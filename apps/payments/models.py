@@ -109,7 +109,8 @@ class NotificationOutcome(models.TextChoices):
 class PaymentNotification(models.Model):
     """One HTTP request to the notify endpoint, stored raw, whatever became of it."""
 
-    received_at = models.DateTimeField(auto_now_add=True)
+    # Indexed: the pruning job deletes rows past PAYMENTS_NOTIFICATION_RETENTION_DAYS.
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     headers = models.JSONField()  # the Wechatpay-* headers as received
     body = models.TextField()  # the raw body, still encrypted
     # The signed nonce: unique, so the same signed request twice is a replay, even concurrently.

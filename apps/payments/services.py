@@ -31,7 +31,13 @@ from apps.payments.errors import (
 )
 from apps.payments.events import PaymentChanged
 from apps.payments.metrics import TRANSITIONS
-from apps.payments.models import Payment, PaymentStatus, Refund, RefundStatus
+from apps.payments.models import (
+    Payment,
+    PaymentNotification,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+)
 from apps.payments.states import TRADE_STATES, transition_allowed
 from apps.payments.wechatpay import wechatpay_client
 from scholarnet.events.payloads import publish_event
@@ -433,3 +439,27 @@ def _reconcile_one(payment: Payment, report: ReconcileReport) -> None:
         report.completed += 1
     else:
         report.unchanged += 1
+
+
+# --- Pruning ------------------------------------------------------------------------------------
+
+
+def payment_notifications_prune(
+    *, older_than_days: int | None = None, batch_size: int = 1000
+) -> int:
+    """Delete notification records past ``PAYMENTS_NOTIFICATION_RETENTION_DAYS``, in batches.
+
+    The records are the audit trail of what WeChat (or anyone) sent; the payments and refunds
+    themselves keep their outcome. Each batch is its own short DELETE by primary key, so the
+    job never holds a long lock on the table the notify endpoint writes to.
+    """
+    days = (
+        settings.PAYMENTS_NOTIFICATION_RETENTION_DAYS
+        if older_than_days is None
+        else older_than_days
+    )
+    old = PaymentNotification.objects.filter(received_at__lt=timezone.now() - timedelta(days=days))
+    deleted = 0
+    while ids := list(old.order_by("id").values_list("id", flat=True)[:batch_size]):
+        deleted += PaymentNotification.objects.filter(id__in=ids).delete()[0]
+    return deleted

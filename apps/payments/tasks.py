@@ -12,3 +12,9 @@ from scholarnet.jobs.runs import periodic_job
 @periodic_job(ttl_seconds=600)
 def payments_reconcile() -> None:
     services.payments_reconcile()
+
+
+@shared_task(ignore_result=True)
+@periodic_job(ttl_seconds=600)
+def payments_notifications_prune() -> None:
+    services.payment_notifications_prune()

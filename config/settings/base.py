@@ -705,6 +705,12 @@ CELERY_BEAT_SCHEDULE["payments-reconcile"] = {
     "task": "apps.payments.tasks.payments_reconcile",
     "schedule": env.float("PAYMENTS_RECONCILE_EVERY", default=300.0),
 }
+# Notification records (PaymentNotification) are kept this many days, then pruned daily.
+PAYMENTS_NOTIFICATION_RETENTION_DAYS = env.int("PAYMENTS_NOTIFICATION_RETENTION_DAYS", default=180)
+CELERY_BEAT_SCHEDULE["payments-notifications-prune"] = {
+    "task": "apps.payments.tasks.payments_notifications_prune",
+    "schedule": 24 * 3600.0,
+}
 
 # --- Hot list (apps.ranking) --------------------------------------------------------------------
 
