@@ -388,15 +388,22 @@ class ReconcileReport:
     completed: int = 0
     closed: int = 0
     unchanged: int = 0
+    refunds_checked: int = 0
+    refunds_succeeded: int = 0
+    refunds_failed: int = 0
+    refunds_unchanged: int = 0
 
 
 def payments_reconcile(
     *, older_than: timedelta | None = None, page_size: int = 100
 ) -> ReconcileReport:
-    """Ask WeChat about every payment still ``init`` after ``PAYMENTS_RECONCILE_AFTER``.
+    """Ask WeChat about every payment still ``init`` after ``PAYMENTS_RECONCILE_AFTER``, and
+    about every refund still ``processing`` after as long.
 
-    Paid ones (a lost callback) complete; unpaid ones are closed at WeChat, then here. Pages
-    by primary key, so a long run holds no transaction and resumes where it is.
+    Paid ones (a lost callback) complete; unpaid ones are closed at WeChat, then here. A refund
+    WeChat reports SUCCESS completes (the payment moves to ``refunded``), one it reports CLOSED
+    or ABNORMAL fails, one still PROCESSING waits for the next run. Pages by primary key, so a
+    long run holds no transaction and resumes where it is.
     """
     cutoff = timezone.now() - (older_than or timedelta(seconds=settings.PAYMENTS_RECONCILE_AFTER))
     report, after = ReconcileReport(), 0
@@ -409,8 +416,34 @@ def payments_reconcile(
         for payment in page:
             _reconcile_one(payment, report)
         if len(page) < page_size:
-            return report
+            break
         after = page[-1].pk
+    after = 0
+    while True:
+        refunds = list(
+            Refund.objects.filter(
+                status=RefundStatus.PROCESSING, created_at__lt=cutoff, pk__gt=after
+            ).order_by("pk")[:page_size]
+        )
+        for refund in refunds:
+            _reconcile_refund(refund, report)
+        if len(refunds) < page_size:
+            return report
+        after = refunds[-1].pk
+
+
+def _reconcile_refund(refund: Refund, report: ReconcileReport) -> None:
+    report.refunds_checked += 1
+    try:
+        status = refund_refresh(refund=refund)
+    except PaymentProviderError:
+        status = RefundStatus.PROCESSING
+    if status == RefundStatus.SUCCESS:
+        report.refunds_succeeded += 1
+    elif status == RefundStatus.FAILED:
+        report.refunds_failed += 1
+    else:
+        report.refunds_unchanged += 1
 
 
 def _reconcile_one(payment: Payment, report: ReconcileReport) -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.test import override_settings
+from django.utils import timezone
 
 from apps.payments.models import Payment, Refund
-from apps.payments.services import payment_refund, refund_refresh
+from apps.payments.services import payment_refund, payments_reconcile, refund_refresh
 from apps.wechat_sim import store
 from apps.wechat_sim.pay_api import refund_settle
 from scholarnet.events.models import OutboxEvent
@@ -96,3 +100,60 @@ def test_a_refund_wechat_answers_success_is_booked_at_once(wechat):
     assert Refund.objects.get().status == "success"
     assert sim_order(number)["trade_state"] == "REFUND"
     assert _statuses() == ["success", "refunded"]
+
+
+def _age_refunds(*, minutes: int) -> None:
+    Refund.objects.update(created_at=timezone.now() - timedelta(minutes=minutes))
+
+
+@override_settings(WECHAT_SIMULATOR_REFUND_STATUS="PROCESSING")
+def test_reconciliation_completes_a_refund_whose_notification_was_lost(wechat):
+    number = _paid()
+    payment_refund(out_trade_no=number, reason="asked")
+    sim_refund_settle(number, f"{number}-refund", "SUCCESS")
+    _age_refunds(minutes=31)
+
+    report = payments_reconcile()
+    again = payments_reconcile()
+
+    assert (report.refunds_checked, report.refunds_succeeded, report.refunds_failed) == (1, 1, 0)
+    assert again.refunds_checked == 0
+    assert Refund.objects.get().status == "success"
+    assert Payment.objects.get().status == "refunded"
+    assert _statuses() == ["success", "refunded"]
+
+
+@override_settings(WECHAT_SIMULATOR_REFUND_STATUS="PROCESSING")
+def test_reconciliation_fails_a_closed_refund_and_waits_on_a_processing_one(wechat):
+    closed, waiting, young = _paid(), _paid(), _paid()
+    for number in (closed, waiting, young):
+        payment_refund(out_trade_no=number, reason="asked")
+    sim_refund_settle(closed, f"{closed}-refund", "CLOSED")
+    Refund.objects.exclude(payment__out_trade_no=young).update(
+        created_at=timezone.now() - timedelta(minutes=31)
+    )
+
+    report = payments_reconcile(page_size=1)
+
+    assert (
+        report.refunds_checked,
+        report.refunds_succeeded,
+        report.refunds_failed,
+        report.refunds_unchanged,
+    ) == (2, 0, 1, 1)
+    statuses = dict(Refund.objects.values_list("payment__out_trade_no", "status"))
+    assert statuses == {closed: "failed", waiting: "processing", young: "processing"}
+    assert set(Payment.objects.values_list("status", flat=True)) == {"success"}
+
+
+@override_settings(WECHAT_SIMULATOR_REFUND_STATUS="PROCESSING")
+def test_the_command_reports_the_refunds(wechat, capsys):
+    number = _paid()
+    payment_refund(out_trade_no=number, reason="asked")
+    sim_refund_settle(number, f"{number}-refund", "SUCCESS")
+    _age_refunds(minutes=31)
+
+    call_command("payments_reconcile")
+
+    out = capsys.readouterr().out
+    assert "refunds checked 1: succeeded 1, failed 0, unchanged 0" in out

@@ -11,14 +11,18 @@ from apps.payments.services import payments_reconcile
 
 
 class Command(BaseCommand):
-    help = "Ask WeChat Pay about payments still init after PAYMENTS_RECONCILE_AFTER."
+    help = (
+        "Ask WeChat Pay about payments still init, and refunds still processing, after "
+        "PAYMENTS_RECONCILE_AFTER."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
             "--older-than",
             type=int,
             default=None,
-            help="seconds an init payment must have waited (default PAYMENTS_RECONCILE_AFTER)",
+            help="seconds an init payment or processing refund must have waited (default "
+            "PAYMENTS_RECONCILE_AFTER)",
         )
         parser.add_argument("--page-size", type=int, default=100)
 
@@ -30,4 +34,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"checked {report.checked}: completed {report.completed}, closed {report.closed}, "
             f"unchanged {report.unchanged}"
+        )
+        self.stdout.write(
+            f"refunds checked {report.refunds_checked}: succeeded {report.refunds_succeeded}, "
+            f"failed {report.refunds_failed}, unchanged {report.refunds_unchanged}"
         )
