@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The pages' sign-in ends with its platform session (revoked or expired); skips /api/.
+    "apps.web.auth.PlatformSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # request.htmx: the pages answer an htmx request with a fragment, any other with the page.
     "django_htmx.middleware.HtmxMiddleware",
