@@ -33,6 +33,7 @@ DJANGO_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",  # /sitemap.xml of the pages (apps.web.sitemaps)
 ]
 THIRD_PARTY_APPS = [
     "corsheaders",

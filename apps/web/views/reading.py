@@ -1,0 +1,228 @@
+"""The reading pages: home, article, author, tag, search, robots.txt.
+
+Every read goes through the selectors the API views use, so what a page shows (visibility,
+counts, flags) is what the API answers: a private, withdrawn or draft article is a 404 here as
+there, and the article page counts its read with the same event the API emits.
+
+The anonymous article page's expensive part, the content with its math rendered as MathML, is
+cached per article *revision and update time* as the article's detail cache holds them: every
+write that invalidates that cache (apps.articles.services, on commit) gives the next read a new
+key, so a stale body is never shown and no hook into the articles app is needed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET
+
+from apps.articles.errors import ArticleNotFound
+from apps.articles.reads import article_read_emit
+from apps.articles.selectors import (
+    article_get_for_reader,
+    article_list_items,
+    article_public_list,
+)
+from apps.feed.selectors import feed_page
+from apps.follows.selectors import followed_tag_names
+from apps.ranking.selectors import hot_articles_page
+from apps.search.errors import QueryEmpty, QueryTooLong
+from apps.search.selectors import search_results_list
+from apps.tags.names import TagNameInvalid, tag_name_parse
+from apps.tags.selectors import tag_ids_for_name, tag_list
+from apps.users.selectors import user_public_profile_get
+from apps.web.math import math_to_mathml
+from scholarnet.api.errors import NotFound
+
+PAGE_SIZE = 20
+HOT_SIZE = 10
+FEED_SIZE = 10
+TAG_CHIPS = 24
+SEARCH_PAGE_SIZE = 10
+SEARCH_TABS = {"articles": "article", "users": "user", "tags": "tag"}
+BODY_CACHE_TTL = 3600
+
+
+def article_slug(title: str) -> str:
+    return slugify(title, allow_unicode=True)[:80] or "article"
+
+
+def article_path(article: dict[str, Any]) -> str:
+    return f"/a/{article['id']}/{article_slug(article['title'])}/"
+
+
+def _signed_in(request: HttpRequest) -> Any:
+    return request.user if request.user.is_authenticated else None
+
+
+def _before(request: HttpRequest) -> int | None:
+    value = request.GET.get("before", "")
+    return int(value) if value.isdigit() and len(value) < 19 else None
+
+
+def _keyset_page(query: Any, request: HttpRequest) -> tuple[list[dict[str, Any]], int | None]:
+    """A page of a public list, with counts and flags, and the ``before`` of the next page."""
+    rows, more = query.keyset_page(before=_before(request), size=PAGE_SIZE)
+    items = article_list_items(rows, user=request.user)
+    for item in items:
+        item["path"] = article_path(item)
+    return items, rows[-1].publish_seq if more and rows else None
+
+
+def _with_paths(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**item, "path": article_path(item)} for item in items]
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    user = _signed_in(request)
+    latest, next_before = _keyset_page(article_public_list(), request)
+    context: dict[str, Any] = {
+        "latest": latest,
+        "next_before": next_before,
+        "tags": list(tag_list()[:TAG_CHIPS]),
+        "hot": [],
+        "feed": [],
+    }
+    if _before(request) is None:
+        hot = hot_articles_page(user=request.user, offset=0, page_size=HOT_SIZE).items
+        context["hot"] = _with_paths(hot)
+        if user is not None:
+            context["feed"] = _with_paths(feed_page(user=user, before=None, size=FEED_SIZE).items)
+    return render(request, "web/reading/home.html", context)
+
+
+def _body_html(article: dict[str, Any]) -> str:
+    """The content with MathML, cached per revision and update time of the cached detail."""
+    key = f"web:article-body:v1:{article['id']}:{article.get('revision')}:{article['updated_at']}"
+    body = cache.get(key)
+    if body is None:
+        body = math_to_mathml(article["content_html"])
+        cache.set(key, body, BODY_CACHE_TTL)
+    return str(body)
+
+
+@require_GET
+def article_detail(
+    request: HttpRequest, article_id: int | str, slug: str | None = None
+) -> HttpResponse:
+    try:
+        article = article_get_for_reader(article_id=int(article_id), user=request.user)
+    except ArticleNotFound as error:
+        raise Http404("No such article.") from error
+    canonical = article_path(article)
+    if request.path != canonical:
+        return redirect(canonical, permanent=True)
+    # The same event as GET /api/v1/articles/{id}: counted once per reader by the interactions app.
+    article_read_emit(
+        request=request,
+        article_id=article["id"],
+        author_id=article["author"]["id"],
+        user=request.user,
+    )
+    try:
+        author = user_public_profile_get(user_id=article["author"]["id"], viewer=request.user)
+    except NotFound:
+        author = {**article["author"], "about": "", "follower_count": 0, "followed": False}
+    context = {
+        "article": article,
+        "author": author,
+        "body_html": _body_html(article),
+        "canonical_url": request.build_absolute_uri(canonical),
+    }
+    return render(request, "web/reading/article.html", context)
+
+
+@require_GET
+def article_short(request: HttpRequest, article_id: int) -> HttpResponse:
+    return article_detail(request, article_id)
+
+
+@require_GET
+def author_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+    try:
+        author = user_public_profile_get(user_id=user_id, viewer=request.user)
+    except NotFound as error:
+        raise Http404("No such author.") from error
+    articles, next_before = _keyset_page(article_public_list(author_id=user_id), request)
+    context = {"author": author, "articles": articles, "next_before": next_before}
+    return render(request, "web/reading/author.html", context)
+
+
+@require_GET
+def tag_detail(request: HttpRequest, name: str) -> HttpResponse:
+    try:
+        display = tag_name_parse(name).display
+    except TagNameInvalid as error:
+        raise Http404("No such tag.") from error
+    if not tag_ids_for_name(name=display):
+        raise Http404("No such tag.")
+    articles, next_before = _keyset_page(article_public_list(tag=display), request)
+    user = _signed_in(request)
+    followed = user is not None and display in followed_tag_names(user_id=user.pk)
+    context = {
+        "tag": display,
+        "articles": articles,
+        "next_before": next_before,
+        "tag_followed": followed,
+    }
+    return render(request, "web/reading/tag.html", context)
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")
+    tab = request.GET.get("type", "articles")
+    if tab not in SEARCH_TABS:
+        tab = "articles"
+    page_value = request.GET.get("page", "1")
+    page = int(page_value) if page_value.isdigit() and 0 < int(page_value) < 1000 else 1
+    context: dict[str, Any] = {
+        "q": query,
+        "tab": tab,
+        "tabs": list(SEARCH_TABS),
+        "page": page,
+        "results": [],
+        "error": "",
+        "next_page": None,
+        "previous_page": page - 1 if page > 1 else None,
+    }
+    user = _signed_in(request)
+    if query.strip():
+        try:
+            found = search_results_list(
+                doc_type=SEARCH_TABS[tab],
+                query=query,
+                viewer_id=user.pk if user is not None else None,
+                offset=(page - 1) * SEARCH_PAGE_SIZE,
+                limit=SEARCH_PAGE_SIZE,
+            )
+        except (QueryEmpty, QueryTooLong) as error:
+            context["error"] = str(error.detail) if hasattr(error, "detail") else str(error)
+        else:
+            results = found.results
+            if tab == "articles":
+                results = _with_paths(results)
+            context["results"] = results
+            context["next_page"] = page + 1 if found.next_offset is not None else None
+    return render(request, "web/reading/search.html", context)
+
+
+@require_GET
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = [
+        "User-agent: *",
+        "Disallow: /api/",
+        "Disallow: /admin/",
+        "Disallow: /me/",
+        "Disallow: /write/",
+        "Disallow: /search",
+        f"Sitemap: {request.build_absolute_uri(reverse('web:sitemap'))}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
