@@ -15,9 +15,9 @@ check) and nothing for ``/api/`` or for a browser without a session cookie.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from datetime import datetime
-from importlib import import_module
 from typing import Any
 
 from django.conf import settings
@@ -41,6 +41,7 @@ from apps.users.sessions import (
 from apps.users.sms_login import sms_login
 from apps.users.throttles import login_failures_limited
 from apps.users.wechat.services import wechat_login_complete
+from scholarnet.api.errors import NotFound
 
 # When the bound platform session expires (ISO 8601): the Django session may outlive it when it
 # is saved again later (each save renews the cookie's age), the platform session never does.
@@ -48,8 +49,34 @@ EXPIRES_KEY = "_scholarnet_sid_expires"
 API_PREFIX = "/api/"
 
 
-def _bind(request: HttpRequest, issued: IssuedSession) -> User:
+class SecondFactorRequired(Exception):
+    """The first factor is proven; the user has two-factor sign-in, so no session exists yet."""
+
+    def __init__(self, challenge: str) -> None:
+        super().__init__("second factor required")
+        self.challenge = challenge
+
+
+def _mfa_services() -> Any | None:
+    # Two-factor sign-in (apps.users.mfa), where the users app has it: every sign-in then ends
+    # in its sign_in(), which answers a challenge instead of a session for an enrolled user.
+    try:
+        return importlib.import_module("apps.users.mfa.services")
+    except ImportError:
+        return None
+
+
+def _platform_sign_in(request: HttpRequest, user: User) -> Any:
+    mfa = _mfa_services()
+    if mfa is not None:
+        return mfa.sign_in(user=user, request=request)
+    return services.session_start(user=user, request=request)
+
+
+def _bind(request: HttpRequest, issued: Any) -> User:
     """Put the started platform session into this browser's Django session."""
+    if not isinstance(issued, IssuedSession):
+        raise SecondFactorRequired(str(getattr(issued, "challenge", "")))
     session = issued.session
     user = session.user
     if auth_mode() != UserSession.Kind.COOKIE or request.session.get(SESSION_ID_KEY) != str(
@@ -64,8 +91,17 @@ def _bind(request: HttpRequest, issued: IssuedSession) -> User:
 
 
 def sign_in(request: HttpRequest, *, user: User) -> User:
-    """Start a platform session for an already identified ``user`` (after registering)."""
-    return _bind(request, services.session_start(user=user, request=request))
+    """Start a platform session for ``user``, whose first factor is proven (or who just
+    registered); :class:`SecondFactorRequired` when the user has two-factor sign-in."""
+    return _bind(request, _platform_sign_in(request, user))
+
+
+def sign_in_with_second_factor(request: HttpRequest, *, challenge: str, code: str) -> User:
+    """Finish a sign-in that answered :class:`SecondFactorRequired` (the API's 2fa/verify)."""
+    mfa = _mfa_services()
+    if mfa is None:
+        raise NotFound("Two-factor sign-in is not available.")
+    return _bind(request, mfa.mfa_verify(challenge=challenge, code=code, request=request))
 
 
 def sign_in_with_password(request: HttpRequest, *, email: str, password: str) -> User:
@@ -151,7 +187,7 @@ def sign_in_test_client(client: Any, user: User) -> None:
     """Sign a Django test client in as ``user`` the way the login page does (for tests)."""
     from django.test import RequestFactory
 
-    engine = import_module(settings.SESSION_ENGINE)
+    engine = importlib.import_module(settings.SESSION_ENGINE)
     request = RequestFactory().get("/login/", HTTP_USER_AGENT="test client")
     request.session = engine.SessionStore()
     sign_in(request, user=user)

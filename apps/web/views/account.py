@@ -118,9 +118,35 @@ def login_view(request: HttpRequest) -> HttpResponse:
     data = serializer.validated_data
     try:
         auth.sign_in_with_password(request, email=data["email"], password=data["password"])
+    except auth.SecondFactorRequired as required:
+        return _second_factor_page(request, required)
     except ApplicationError as error:
         return _login_page(
             request, status=error.status_code, errors=[_error_text(error)], email=data["email"]
+        )
+    return SeeOther(auth.safe_next(request, request.POST.get("next")))
+
+
+def _second_factor_page(
+    request: HttpRequest, required: auth.SecondFactorRequired, **context: Any
+) -> HttpResponse:
+    return _login_page(request, tab="2fa", challenge=required.challenge, **context)
+
+
+@require_POST
+def second_factor_view(request: HttpRequest) -> HttpResponse:
+    """The authenticator code after the first factor (``POST /api/v1/auth/2fa/verify``)."""
+    challenge = request.POST.get("challenge", "")[:256]
+    code = request.POST.get("code", "").strip()[:32]
+    try:
+        auth.sign_in_with_second_factor(request, challenge=challenge, code=code)
+    except ApplicationError as error:
+        return _login_page(
+            request,
+            status=error.status_code,
+            tab="2fa",
+            challenge=challenge,
+            errors=[_error_text(error)],
         )
     return SeeOther(auth.safe_next(request, request.POST.get("next")))
 
@@ -155,6 +181,8 @@ def sms_verify_view(request: HttpRequest) -> HttpResponse:
     data = serializer.validated_data
     try:
         auth.sign_in_with_sms_code(request, phone=data["phone"], code=data["code"])
+    except auth.SecondFactorRequired as required:
+        return _second_factor_page(request, required)
     except ApplicationError as error:
         return _login_page(
             request, status=error.status_code, errors=[_error_text(error)], **context
@@ -204,6 +232,8 @@ def wechat_callback_view(request: HttpRequest) -> HttpResponse:
             code=request.GET.get("code", "")[:512],
             state=request.GET.get("state", "")[:256],
         )
+    except auth.SecondFactorRequired as required:
+        response = _second_factor_page(request, required)
     except ApplicationError as error:
         response = _login_page(
             request, status=error.status_code, tab="wechat", errors=[_error_text(error)]
