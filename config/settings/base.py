@@ -71,6 +71,7 @@ LOCAL_APPS = [
     "apps.moderation",
     "apps.ledger",
     "apps.rewards",
+    "apps.migrator",
     "apps.web",
     "bench",
 ]
@@ -152,6 +153,42 @@ _PROMETHEUS_DATABASE_ENGINES = {
 DATABASES["default"]["ENGINE"] = _PROMETHEUS_DATABASE_ENGINES.get(
     DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"]
 )
+
+
+def _migrator_database(url: str) -> dict:
+    """The migrator's destination alias (apps.migrator): the default's options, no FK checks.
+
+    A migrated row keeps its foreign keys to rows that stay on the source (a like's user), so
+    the destination does not enforce them; the schema is the same on both aliases.
+    """
+    config = env.db_url_config(url)
+    config["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    config["CONN_HEALTH_CHECKS"] = True
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            "PRAGMA foreign_keys=OFF;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    elif config["ENGINE"] == "django.db.backends.mysql":
+        config["OPTIONS"] = {
+            "charset": "utf8mb4",
+            "isolation_level": "read committed",
+            "connect_timeout": 5,
+            "init_command": "SET foreign_key_checks = 0",
+        }
+        config["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+    config["ENGINE"] = _PROMETHEUS_DATABASE_ENGINES.get(config["ENGINE"], config["ENGINE"])
+    return config
+
+
+# MIGRATOR_DATABASE_URL → DATABASES["migrator"], the destination of table migrations; the router
+# sends a migrated model's queries to the alias its migration's mode makes authoritative.
+MIGRATOR_DATABASE_URL = env.str("MIGRATOR_DATABASE_URL", default="")
+if MIGRATOR_DATABASE_URL:
+    DATABASES["migrator"] = _migrator_database(MIGRATOR_DATABASE_URL)
+DATABASE_ROUTERS = ["apps.migrator.router.MigratorRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -779,3 +816,10 @@ REWARDS_MAX_AMOUNT = env.int("REWARDS_MAX_AMOUNT", default=50_000)  # fen
 REWARDS_PREPAY_CACHE_TTL = env.int("REWARDS_PREPAY_CACHE_TTL", default=1800)
 # The summary's lifetime; dropped on every paid/refunded change, so this only bounds staleness.
 REWARDS_SUMMARY_CACHE_TTL = env.int("REWARDS_SUMMARY_CACHE_TTL", default=60)
+
+# --- Migrator (apps.migrator) -------------------------------------------------------------------
+
+# Every process reads the migrations' modes again after this many seconds (a switch's delay).
+MIGRATOR_MODE_TTL = env.float("MIGRATOR_MODE_TTL", default=2.0)
+# Rows per batch of a validation pass and of a backfill (keyset over the primary key).
+MIGRATOR_BATCH_SIZE = env.int("MIGRATOR_BATCH_SIZE", default=500)

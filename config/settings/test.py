@@ -3,7 +3,7 @@
 import os
 
 from config.settings.base import *
-from config.settings.base import _celery_broker_from_redis, env
+from config.settings.base import _celery_broker_from_redis, _migrator_database, env
 
 SECRET_KEY = "scholarnet-test-key-only-used-by-the-test-suite-0123456789"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -44,6 +44,28 @@ SEARCH_TANTIVY_PATH = VAR_DIR / "test" / f"search-{os.getpid()}"
 # Two suites against one database server at once need two test databases.
 if env.str("TEST_DATABASE_NAME", default=""):
     DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str("TEST_DATABASE_NAME")
+
+# The migrator's destination (apps.migrator): a second SQLite file, or a second database on the
+# default's MariaDB server. pytest-django creates its test database for the tests that ask for
+# the alias; its test name follows TEST_DATABASE_NAME so two suites on one server never collide.
+if "migrator" not in DATABASES:
+    if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        _migrator_url = f"sqlite:///{VAR_DIR / 'migrator.sqlite3'}"
+    else:
+        _migrator_url = env.str("DATABASE_URL").rsplit("/", 1)[0] + "/migrator"
+    DATABASES["migrator"] = _migrator_database(_migrator_url)
+_test_name = env.str("TEST_DATABASE_NAME", default="")
+if DATABASES["migrator"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["migrator"].setdefault("TEST", {})["NAME"] = str(
+        VAR_DIR / "test" / f"{_test_name or 'migrator'}-{os.getpid()}-dst.sqlite3"
+    )
+else:
+    DATABASES["migrator"].setdefault("TEST", {})["NAME"] = (
+        f"{_test_name or 'test_' + DATABASES['default']['NAME']}_dst"
+    )
+# Tests switch modes in the process (which refreshes at once) and move the clock for the TTL.
+MIGRATOR_MODE_TTL = env.float("MIGRATOR_MODE_TTL", default=3600.0)
+MIGRATOR_START_EMPTY = True  # no other test sees the migrator read its table
 
 # Tests read counts right after changing them; the tests of that tier turn it on themselves.
 ARTICLE_PUBLIC_FIRST_PAGE_COUNTS_TTL = env.float(

@@ -23,6 +23,8 @@ def _seed_after_migrate(*, using: str, apps: Any = None, **_kwargs: Any) -> None
 
     from scholarnet.jobs.schedules import default_schedules, schedules_seed
 
+    if using != "default":
+        return  # schedules live on default; another alias (apps.migrator's) holds none
     # `flush` (the transactional tests) sends the signal without a migration state.
     apps = apps or global_apps
 
