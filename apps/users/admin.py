@@ -16,10 +16,15 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from apps.users import services
+from apps.users.admin_site import ScholarNetAdminSite
 from apps.users.devices import device_label
 from apps.users.errors import SessionRevokeUnavailable
 from apps.users.models import User, UserSession
 from scholarnet.audit import staff_action_record
+
+# The one admin site becomes django-otp's when ADMIN_REQUIRE_2FA is on (django-otp's documented
+# way of switching the default site, so every app's registrations stay as they are).
+admin.site.__class__ = ScholarNetAdminSite
 
 # Staff changes are audited with the fields' values before and after, never these.
 AUDIT_HIDDEN_FIELDS = frozenset({"password", "password1", "password2"})

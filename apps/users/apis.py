@@ -15,8 +15,9 @@ from rest_framework.response import Response
 from apps.users import schema_errors, selectors, services
 from apps.users.authentication import SessionAuth
 from apps.users.errors import RefreshNotAvailable
+from apps.users.mfa.services import sign_in
 from apps.users.models import User, UserSession
-from apps.users.responses import session_response
+from apps.users.responses import session_response, sign_in_response
 from apps.users.serializers import (
     AuthRefreshInputSerializer,
     AuthSessionOutputSerializer,
@@ -42,6 +43,10 @@ FAILURE_LIMIT_NOTE = (
     "Failed attempts are limited per account (or phone) and per client IP, checked before the "
     "secret is: over the limit the answer is 429 rate_limited with Retry-After, even for the "
     "right secret. A success clears the account's failures."
+)
+MFA_NOTE = (
+    "For a user with two-factor sign-in the answer is {mfa_required: true, challenge} instead "
+    "of a session; POST /api/v1/auth/2fa/verify finishes it."
 )
 
 
@@ -78,7 +83,7 @@ class AuthViewSet(viewsets.ViewSet):
     @extend_schema(
         operation_id="auth_login",
         summary="Sign in with email and password",
-        description=SESSION_DELIVERY_NOTE + " " + FAILURE_LIMIT_NOTE,
+        description=SESSION_DELIVERY_NOTE + " " + FAILURE_LIMIT_NOTE + " " + MFA_NOTE,
         request=UserLoginInputSerializer,
         responses={
             200: AuthSessionTokensOutputSerializer,
@@ -90,7 +95,7 @@ class AuthViewSet(viewsets.ViewSet):
         data = _validated(UserLoginInputSerializer, request)
         with login_failures_limited(email=data["email"], request=request):
             user = services.user_authenticate(email=data["email"], password=data["password"])
-        return session_response(services.session_start(user=user, request=request))
+        return sign_in_response(sign_in(user=user, request=request))
 
     @extend_schema(
         operation_id="auth_refresh",
@@ -136,7 +141,9 @@ class AuthViewSet(viewsets.ViewSet):
         description="The account is created on the first login. "
         + SESSION_DELIVERY_NOTE
         + " "
-        + FAILURE_LIMIT_NOTE,
+        + FAILURE_LIMIT_NOTE
+        + " "
+        + MFA_NOTE,
         request=AuthSmsLoginInputSerializer,
         responses={
             200: AuthSessionTokensOutputSerializer,
@@ -146,8 +153,8 @@ class AuthViewSet(viewsets.ViewSet):
     @action(detail=False, methods=["post"], url_path="sms/login")
     def sms_login(self, request: Request) -> Response:
         data = _validated(AuthSmsLoginInputSerializer, request)
-        issued = sms_login(phone=data["phone"], code=data["code"], request=request)
-        return session_response(issued)
+        result = sms_login(phone=data["phone"], code=data["code"], request=request)
+        return sign_in_response(result)
 
 
 @extend_schema(tags=["auth"])

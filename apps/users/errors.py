@@ -74,3 +74,42 @@ class RefreshNotAvailable(ApplicationError):
     status_code = 400
     code = "refresh_not_available"
     default_detail = "Cookie sessions do not use refresh tokens."
+
+
+# --- Two-factor sign-in (apps.users.mfa) ---------------------------------------------------
+
+
+class MfaAlreadyEnabled(Conflict):
+    code = "mfa_already_enabled"
+    default_detail = "Two-factor sign-in is already on; disable it before enrolling again."
+
+
+class MfaNotEnrolled(Conflict):
+    code = "mfa_not_enrolled"
+    default_detail = "There is no enrolment to confirm; start one first."
+
+
+class MfaNotEnabled(Conflict):
+    code = "mfa_not_enabled"
+    default_detail = "Two-factor sign-in is not on."
+
+
+class MfaCodeInvalid(ApplicationError):
+    # One answer for a wrong, a reused and an expired code: each is a failed guess.
+    status_code = 400
+    code = "mfa_code_invalid"
+    default_detail = "The code is not correct (a code is accepted once)."
+
+
+class MfaChallengeInvalid(NotAuthenticated):
+    # One answer for unknown, expired, used and another client's: nothing to probe.
+    code = "mfa_challenge_invalid"
+    default_detail = "The sign-in challenge is not valid; sign in again."
+
+
+class MfaUnavailable(ServiceUnavailable):
+    # Challenges live in Redis: without it a second factor cannot be asked for, so sign-in of an
+    # enrolled user fails closed.
+    code = "mfa_unavailable"
+    default_detail = "Two-factor sign-in cannot be checked right now. Try again shortly."
+    retry_after = 5

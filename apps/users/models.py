@@ -115,3 +115,25 @@ class UserSession(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class RecoveryCode(models.Model):
+    """One of a user's ten one-time recovery codes for two-factor sign-in (apps.users.mfa).
+
+    Only a SHA-256 digest is kept: the codes carry 50 random bits each, so a plain digest cannot
+    be reversed by guessing, and it needs no key that a rotation would invalidate. Using a code
+    sets ``used_at`` in one conditional UPDATE, so two requests cannot both spend it.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "code_hash"], name="users_recovery_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"recovery code {self.pk} of user {self.user_id}"

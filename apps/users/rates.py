@@ -48,3 +48,15 @@ WECHAT_LOGIN = RateScope(
     security=True,
     help="WeChat login callbacks per client IP; each may cost two requests to WeChat",
 )
+MFA_FAILURES_ACCOUNT = RateScope(
+    "mfa_failures_account",
+    default="5/15m",
+    security=True,
+    help="wrong two-factor codes per account (sign-in, confirm, disable); a success clears them",
+)
+MFA_FAILURES_IP = RateScope(
+    "mfa_failures_ip",
+    default="50/15m",
+    security=True,
+    help="wrong two-factor codes per client IP",
+)

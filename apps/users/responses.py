@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework.response import Response
 
+from apps.users.mfa.services import MfaChallenge
 from apps.users.services import IssuedSession
 
 ACCESS_HEADER = "x-jwt-token"
@@ -22,3 +23,11 @@ def session_response(issued: IssuedSession, *, status: int = 200) -> Response:
         response[ACCESS_HEADER] = issued.access
         response[REFRESH_HEADER] = issued.refresh
     return response
+
+
+def sign_in_response(result: IssuedSession | MfaChallenge) -> Response:
+    """A session as :func:`session_response`, or, for a user with two-factor sign-in,
+    ``{mfa_required: true, challenge}`` and no session yet (``POST /auth/2fa/verify`` ends it)."""
+    if isinstance(result, MfaChallenge):
+        return Response({"mfa_required": True, "challenge": result.challenge})
+    return session_response(result)

@@ -11,7 +11,8 @@ from django.http import HttpRequest
 from apps.codes.services import code_issue, code_verify
 from apps.sms.services import sms_send
 from apps.sms.templates import template_token
-from apps.users.services import IssuedSession, session_start, user_get_or_create_by_phone
+from apps.users.mfa.services import MfaChallenge, sign_in
+from apps.users.services import IssuedSession, user_get_or_create_by_phone
 from apps.users.throttles import code_failures_limited
 
 LOGIN_CODE_PURPOSE = "login"
@@ -24,9 +25,9 @@ def sms_login_code_send(*, phone: str) -> None:
     sms_send(phone=phone, template_token=template_token(LOGIN_CODE_TEMPLATE), params={"code": code})
 
 
-def sms_login(*, phone: str, code: str, request: HttpRequest) -> IssuedSession:
+def sms_login(*, phone: str, code: str, request: HttpRequest) -> IssuedSession | MfaChallenge:
     """Raises ``RateLimited`` (429) once the phone's or the address's wrong codes are spent."""
     with code_failures_limited(phone=phone, request=request):
         code_verify(purpose=LOGIN_CODE_PURPOSE, target=phone, code=code)
     user = user_get_or_create_by_phone(phone=phone)
-    return session_start(user=user, request=request)
+    return sign_in(user=user, request=request)

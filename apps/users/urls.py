@@ -30,4 +30,5 @@ def _with_fast_profile(pattern: URLPattern | URLResolver) -> URLPattern | URLRes
 urlpatterns = [
     *(_with_fast_profile(pattern) for pattern in router.urls),
     path("", include("apps.users.wechat.urls")),
+    path("", include("apps.users.mfa.urls")),
 ]

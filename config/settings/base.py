@@ -44,6 +44,9 @@ THIRD_PARTY_APPS = [
     "django_elasticsearch_dsl",
     "django_celery_beat",
     "django_htmx",
+    # Two-factor sign-in: TOTP devices (apps.users.mfa) and the admin's OTP login.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 KERNEL_APPS = [
     "scholarnet.runtime",
@@ -93,6 +96,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the admin asks for a TOTP code when ADMIN_REQUIRE_2FA is on.
+    "django_otp.middleware.OTPMiddleware",
     # The pages' sign-in ends with its platform session (revoked or expired); skips /api/.
     "apps.web.auth.PlatformSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -441,6 +446,16 @@ WECHAT_STATE_COOKIE_SECURE = env.bool("WECHAT_STATE_COOKIE_SECURE", default=Fals
 SOCIAL_AUTH_WEIXIN_KEY = WECHAT_APP_ID
 SOCIAL_AUTH_WEIXIN_SECRET = WECHAT_APP_SECRET
 SOCIAL_AUTH_WEIXIN_REQUESTS_TIMEOUT = env.float("WECHAT_REQUESTS_TIMEOUT", default=5.0)
+
+# Two-factor sign-in (apps.users.mfa). The issuer names the site in authenticator apps; a
+# sign-in challenge lives this many seconds. Wrong codes are counted by the security limiter
+# (apps.users.rates), so django-otp's own per-device back-off is off: it would refuse the right
+# code for seconds after a typo, and the limiter already fails closed.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="ScholarNet")
+OTP_TOTP_THROTTLE_FACTOR = 0
+MFA_CHALLENGE_TTL = env.int("MFA_CHALLENGE_TTL", default=300)
+# Staff must sign in to the admin with a TOTP code too (django-otp's OTP admin login form).
+ADMIN_REQUIRE_2FA = env.bool("ADMIN_REQUIRE_2FA", default=False)
 # WeChat's QR-connect addresses; the local simulator (local and single settings) replaces them.
 WECHAT_OAUTH_AUTHORIZE_URL = "https://open.weixin.qq.com/connect/qrconnect"
 WECHAT_OAUTH_ACCESS_TOKEN_URL = "https://api.weixin.qq.com/sns/oauth2/access_token"

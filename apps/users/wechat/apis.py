@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from apps.users import schema_errors
 from apps.users.rates import WECHAT_LOGIN
-from apps.users.responses import session_response
+from apps.users.responses import sign_in_response
 from apps.users.serializers import AuthSessionTokensOutputSerializer
 from apps.users.wechat.serializers import (
     WeChatAuthorizationUrlOutputSerializer,
@@ -86,12 +86,12 @@ class WeChatLoginViewSet(viewsets.ViewSet):
     def callback(self, request: Request) -> Response:
         params = WeChatCallbackInputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        issued = wechat_login_complete(
+        result = wechat_login_complete(
             request=request,
             code=params.validated_data["code"],
             received_state=params.validated_data["state"],
         )
-        return session_response(issued)
+        return sign_in_response(result)
 
     def finalize_response(
         self, request: Request, response: Response, *args: object, **kwargs: object

@@ -18,8 +18,9 @@ from social_core.exceptions import (
     AuthSessionError,
 )
 
+from apps.users.mfa.services import sign_in
 from apps.users.models import User
-from apps.users.services import session_start, user_get_or_create_by_wechat
+from apps.users.services import user_get_or_create_by_wechat
 from apps.users.wechat.backend import WeChatQRConnect, WeChatStrategy
 from apps.users.wechat.errors import (
     WeChatAuthCancelled,
@@ -33,6 +34,7 @@ from apps.users.wechat.state import state_new, state_verify
 from scholarnet.api.errors import ApplicationError
 
 if TYPE_CHECKING:
+    from apps.users.mfa.services import MfaChallenge
     from apps.users.services import IssuedSession
 
 logger = logging.getLogger(__name__)
@@ -62,7 +64,9 @@ def wechat_login_start(*, request: HttpRequest) -> WeChatLoginStart:
     return WeChatLoginStart(url=_backend(request, state=state).auth_url(), state=state)
 
 
-def wechat_login_complete(*, request: HttpRequest, code: str, received_state: str) -> IssuedSession:
+def wechat_login_complete(
+    *, request: HttpRequest, code: str, received_state: str
+) -> IssuedSession | MfaChallenge:
     """Check the state, exchange the code, find or create the user and start a session.
 
     ``code`` and ``received_state`` are what WeChat sent back; the state must be the one in this
@@ -78,7 +82,7 @@ def wechat_login_complete(*, request: HttpRequest, code: str, received_state: st
     except AuthException as error:
         raise _wechat_error(error) from error
     user = _user_from_profile(profile)
-    return session_start(user=user, request=request)
+    return sign_in(user=user, request=request)
 
 
 def _backend(request: HttpRequest, *, state: str) -> WeChatQRConnect:
