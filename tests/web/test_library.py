@@ -312,7 +312,7 @@ def test_notifications_badge_and_mark_read(
 
     badge = author_web.get("/me/notifications/badge")
     assert badge.status_code == 200
-    assert re.search(r'class="badge-count">1<', badge.content.decode())
+    assert re.search(r'class="badge-count"[^>]*>1<', badge.content.decode())
     assert 'hx-trigger="every 30s"' in badge.content.decode()
     page = author_web.get("/me/notifications/")
     assert "Nice proof" in page.content.decode()
@@ -389,3 +389,26 @@ def test_the_wallet_is_always_ones_own(reader_web, author_web):
     page = reader_web.get("/me/wallet/?user_id=1")
     assert page.status_code == 200
     assert 'data-balance="0"' in page.content.decode()
+
+
+# --- on the article page -------------------------------------------------------------------------
+
+
+def test_the_article_page_carries_the_partials(reader_web, reader, author, article):
+    from apps.comments.services import comment_create
+
+    interaction_services.collection_create(user=reader, name="Reading group")
+    comment_create(user=author, article_id=article.pk, content="Author's note")
+    page = reader_web.get(f"/a/{article.pk}/x/", follow=True)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'id="article-actions-{article.pk}"' in html
+    assert f'action="/u/{author.pk}/follow"' in html
+    assert "Author&#x27;s note" in html or "Author's note" in html
+    assert "Reading group" in html
+    assert 'id="notification-badge"' in html
+
+    anonymous = Client().get(page.redirect_chain[-1][0] if page.redirect_chain else "/")
+    assert anonymous.status_code == 200
+    assert b"Sign in</a> to comment" in anonymous.content
+    assert b'id="notification-badge"' not in anonymous.content

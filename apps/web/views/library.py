@@ -80,6 +80,20 @@ def _back(request: HttpRequest, default: str = "/") -> str:
     return default
 
 
+def _page_url(request: HttpRequest) -> str:
+    """The page a partial is shown on: htmx says which; otherwise this request's own path."""
+    htmx = getattr(request, "htmx", None)
+    if htmx and htmx.current_url_abs_path:
+        return str(htmx.current_url_abs_path)
+    return request.get_full_path()
+
+
+def _render(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    return render(request, template, {"back_url": _page_url(request), **context}, status=status)
+
+
 def _see_other(location: str) -> HttpResponse:
     response = HttpResponse(status=303)
     response["Location"] = location
@@ -95,7 +109,7 @@ def _login_redirect(request: HttpRequest) -> HttpResponse:
 
 
 def _error(request: HttpRequest, error: ApplicationError) -> HttpResponse:
-    response = render(
+    response = _render(
         request,
         "web/library/_error.html" if request.htmx else "web/library/error.html",  # type: ignore[attr-defined]
         {"error": error},
@@ -197,7 +211,7 @@ def _actions_partial(request: HttpRequest, article_id: int, state: Any) -> HttpR
     for field in ("liked", "like_count", "collected", "collect_count"):
         if hasattr(state, field):
             article[field] = getattr(state, field)
-    return render(
+    return _render(
         request, "web/library/_article_actions.html", {"article": article, "user": request.user}
     )
 
@@ -255,7 +269,7 @@ def collection_list(request: HttpRequest) -> HttpResponse:
         CollectionPagination(), interaction_selectors.collection_list(user=request.user), request
     )
     folders = [collection_represent(row) for row in rows]
-    return render(
+    return _render(
         request,
         "web/library/collections.html",
         {"folders": folders, "next_cursor": next_cursor, "form_error": error},
@@ -275,7 +289,7 @@ def collection_detail(request: HttpRequest, collection_id: int) -> HttpResponse:
         request,
     )
     items = interaction_selectors.collection_items_represent(rows, user=request.user)
-    return render(
+    return _render(
         request,
         "web/library/collection.html",
         {"folder": folder, "items": items, "next_cursor": next_cursor},
@@ -297,7 +311,7 @@ def user_follow(request: HttpRequest, user_id: int) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
         author = user_public_profile_get(user_id=user_id, viewer=request.user)
         author.update(followed=state.following, follower_count=state.follower_count)
-        return render(request, "web/library/_follow_button.html", {"author": author})
+        return _render(request, "web/library/_follow_button.html", {"author": author})
     return _see_other(_back(request, f"/u/{user_id}/"))
 
 
@@ -318,7 +332,7 @@ def tag_follow(request: HttpRequest, name: str) -> HttpResponse:
     else:
         display = follow_services.tag_unfollow(user=request.user, name=name)
     if request.htmx:  # type: ignore[attr-defined]
-        return render(
+        return _render(
             request,
             "web/library/_tag_follow_button.html",
             {"tag_name": display, "tag_followed": on},
@@ -380,7 +394,7 @@ def _comments_partial(request: HttpRequest, article_id: int, status: int = 200) 
     author_id = _article_author_id(article_id)
     article = {"id": article_id, "author": {"id": author_id}}
     page = comment_page(request, article_id=article_id, article_author_id=author_id, cursor=None)
-    return render(
+    return _render(
         request,
         "web/library/_comments.html",
         {"article": article, "comment_page": page, "user": request.user},
@@ -406,8 +420,8 @@ def article_comments(request: HttpRequest, article_id: int) -> HttpResponse:
         "user": request.user,
     }
     if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "web/library/_comment_list.html", context)
-    return render(request, "web/library/comments_page.html", context)
+        return _render(request, "web/library/_comment_list.html", context)
+    return _render(request, "web/library/comments_page.html", context)
 
 
 @signed_in
@@ -453,8 +467,8 @@ def comment_replies(request: HttpRequest, comment_id: int) -> HttpResponse:
         "user": request.user,
     }
     if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "web/library/_replies.html", context)
-    return render(request, "web/library/replies_page.html", context)
+        return _render(request, "web/library/_replies.html", context)
+    return _render(request, "web/library/replies_page.html", context)
 
 
 @require_POST
@@ -492,14 +506,14 @@ def notification_list(request: HttpRequest) -> HttpResponse:
         read_ids = None if serializer.validated_data["all"] else serializer.validated_data["ids"]
         notification_services.notifications_read(user=request.user, ids=read_ids)
         if request.htmx:  # type: ignore[attr-defined]
-            return render(request, "web/library/_badge.html", {"user": request.user})
+            return _render(request, "web/library/_badge.html", {"user": request.user})
         return _see_other(_back(request, "/me/notifications/"))
     unread = request.GET.get("unread") == "1"
     rows = notification_selectors.notification_list(user=request.user, unread=unread)
     page, next_cursor = notification_page(
         rows, request=_api_request(request, cursor=request.GET.get("cursor"))
     )
-    return render(
+    return _render(
         request,
         "web/library/notifications.html",
         {
@@ -512,7 +526,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def notification_badge(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/library/_badge.html", {"user": request.user})
+    return _render(request, "web/library/_badge.html", {"user": request.user})
 
 
 # --- wallet --------------------------------------------------------------------------------------
@@ -526,7 +540,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
     entries, next_cursor = _paged(
         EntryPagination(), ledger_selectors.wallet_entries(account_id=own.account_id), request
     )
-    return render(
+    return _render(
         request,
         "web/library/wallet.html",
         {"balance": own.balance, "entries": entries_represent(entries), "next_cursor": next_cursor},
@@ -593,10 +607,10 @@ def article_tip(request: HttpRequest, article_id: int) -> HttpResponse:
             raise Http404
         context = _reward_context(request, article_id, int(raw_reward))
         if request.htmx:  # type: ignore[attr-defined]
-            return render(request, "web/library/_tip_status.html", context)
-        return render(request, "web/library/tip.html", {"article": article, **context})
+            return _render(request, "web/library/_tip_status.html", context)
+        return _render(request, "web/library/tip.html", {"article": article, **context})
     amounts = [{"fen": fen, "yuan": f"{fen / 100:.2f}"} for fen in TIP_AMOUNTS]
-    return render(
+    return _render(
         request,
         "web/library/tip.html",
         {
