@@ -5,33 +5,83 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.articles import selectors, services
-from apps.articles.errors import ArticleNotFound, ArticleNotPublished, ContentTooLarge
-from apps.articles.pagination import ArticleAuthorPagination, ArticlePublicPagination
+from apps.articles import citations, revisions, selectors, services
+from apps.articles.errors import (
+    ArticleNotFound,
+    ArticleNotPublished,
+    CitationFormatInvalid,
+    ContentTooLarge,
+    DoiAlreadyImported,
+    DoiInvalid,
+    DoiNotFound,
+    DoiRegistryUnavailable,
+    DoiTaken,
+    RevisionDiffTooLarge,
+    RevisionNotFound,
+)
+from apps.articles.pagination import (
+    ArticleAuthorPagination,
+    ArticlePublicPagination,
+    ArticleRevisionPagination,
+)
+from apps.articles.rates import DOI_IMPORT
 from apps.articles.reads import article_read_emit
 from apps.articles.serializers import (
     ArticleCreateInputSerializer,
     ArticleDetailOutputSerializer,
+    ArticleDoiImportInputSerializer,
     ArticleDraftOutputSerializer,
     ArticleDraftUpdateInputSerializer,
     ArticleListFilterInputSerializer,
     ArticleListItemOutputSerializer,
     ArticleMineOutputSerializer,
+    ArticleRevisionDiffInputSerializer,
+    ArticleRevisionDiffOutputSerializer,
+    ArticleRevisionListItemOutputSerializer,
+    ArticleRevisionOutputSerializer,
 )
-from scholarnet.api.errors import ServiceUnavailable, ValidationFailed
+from scholarnet.api.errors import RateLimited, ServiceUnavailable, ValidationFailed
 from scholarnet.api.params import query_params_data
+from scholarnet.api.renderers import OrjsonRenderer
 from scholarnet.api.schema import error_responses
+from scholarnet.ratelimit.throttles import RedisRateThrottle
 
 ARTICLE_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Article id")
 AUTHOR_ONLY = "Only the author; anyone else gets 404, as for an id that does not exist."
+AS_DETAIL = "Visible exactly as the article (GET /articles/{id}): private or taken down is 404 "
+AS_DETAIL += "for everyone but its author."
+REVISION_NUMBER = OpenApiParameter(
+    "number", int, OpenApiParameter.PATH, description="Revision number, from 1"
+)
+CITE_FORMAT = OpenApiParameter(
+    "format",
+    str,
+    OpenApiParameter.QUERY,
+    enum=list(citations.FORMATS),
+    description="bibtex (default), ris or csl-json",
+)
+
+
+class DoiImportThrottle(RedisRateThrottle):
+    scope = DOI_IMPORT
+
+
+class _JsonOnlyNegotiation(BaseContentNegotiation):
+    """JSON for errors whatever ``?format=`` says: on /cite it names the citation format."""
+
+    def select_renderer(self, request: Any, renderers: Any, format_suffix: Any = None) -> Any:
+        renderer = renderers[0]
+        return renderer, renderer.media_type
 
 
 def _validated(serializer_class: type, request: Request) -> dict[str, Any]:
@@ -61,7 +111,14 @@ class ArticleViewSet(viewsets.ViewSet):
     pagination_class = ArticlePublicPagination
 
     def get_permissions(self) -> list[BasePermission]:
-        if self.action in ("list", "retrieve"):
+        if self.action in (
+            "list",
+            "retrieve",
+            "cite",
+            "revisions_list",
+            "revision",
+            "revision_diff",
+        ):
             return [AllowAny()]
         return [IsAuthenticated()]
 
@@ -71,7 +128,7 @@ class ArticleViewSet(viewsets.ViewSet):
         request=ArticleCreateInputSerializer,
         responses={
             201: ArticleDraftOutputSerializer,
-            **error_responses(ValidationFailed, ContentTooLarge),
+            **error_responses(ValidationFailed, DoiInvalid, DoiTaken, ContentTooLarge),
         },
     )
     def create(self, request: Request) -> Response:
@@ -145,7 +202,9 @@ class ArticleViewSet(viewsets.ViewSet):
         request=ArticleDraftUpdateInputSerializer,
         responses={
             200: ArticleDraftOutputSerializer,
-            **error_responses(ValidationFailed, ArticleNotFound, ContentTooLarge),
+            **error_responses(
+                ValidationFailed, DoiInvalid, DoiTaken, ArticleNotFound, ContentTooLarge
+            ),
         },
     )
     @draft.mapping.patch
@@ -197,6 +256,126 @@ class ArticleViewSet(viewsets.ViewSet):
     @action(detail=True, methods=["post"], url_path="withdraw")
     def withdraw(self, request: Request, pk: str) -> Response:
         return _draft_response(services.article_withdraw(article_id=int(pk), author=request.user))
+
+    # --- DOI import, citations, revisions ----------------------------------------------------
+
+    @extend_schema(
+        operation_id="articles_doi_import",
+        summary="Create a draft from a DOI's Crossref record",
+        description="Title, authors, abstract, year and venue from Crossref; the draft carries "
+        "the DOI. 409 doi_already_imported when an article has it; 404 doi_not_found when "
+        "Crossref does not know it; 503 doi_registry_unavailable when Crossref cannot be reached.",
+        request=ArticleDoiImportInputSerializer,
+        responses={
+            201: ArticleDraftOutputSerializer,
+            **error_responses(
+                DoiInvalid, DoiNotFound, DoiAlreadyImported, DoiRegistryUnavailable, RateLimited
+            ),
+        },
+    )
+    @action(
+        detail=False, methods=["post"], url_path="doi-import", throttle_classes=[DoiImportThrottle]
+    )
+    def doi_import(self, request: Request) -> Response:
+        data = _validated(ArticleDoiImportInputSerializer, request)
+        article = services.article_doi_import(author=request.user, doi=data["doi"])
+        return _draft_response(article, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        operation_id="articles_cite",
+        summary="Cite the article (BibTeX, RIS, CSL-JSON)",
+        description="A download with a stable citation key (author, year, first title word, id) "
+        "as its file name. " + AS_DETAIL,
+        parameters=[ARTICLE_ID, CITE_FORMAT],
+        responses={
+            (200, "application/x-bibtex"): OpenApiTypes.STR,
+            (200, "application/x-research-info-systems"): OpenApiTypes.STR,
+            (200, "application/vnd.citationstyles.csl+json"): OpenApiTypes.OBJECT,
+            **error_responses(CitationFormatInvalid, ArticleNotFound),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="cite",
+        renderer_classes=[OrjsonRenderer],
+        content_negotiation_class=_JsonOnlyNegotiation,
+    )
+    def cite(self, request: Request, pk: str) -> HttpResponse:
+        fmt = request.query_params.get("format", "bibtex")
+        if fmt not in citations.FORMATS:
+            raise CitationFormatInvalid(fields={"format": [CitationFormatInvalid.default_detail]})
+        selectors.article_readable_author_id(article_id=int(pk), user=request.user)
+        data = citations.citation_data(
+            article_id=int(pk), url=request.build_absolute_uri(f"/articles/{int(pk)}")
+        )
+        content_type, extension = citations.FORMATS[fmt]
+        response = HttpResponse(citations.citation_render(data, fmt), content_type=content_type)
+        # The key is ASCII letters, digits and "-": safe in the header as it is.
+        response["Content-Disposition"] = f'attachment; filename="{data.key}.{extension}"'
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    @extend_schema(
+        operation_id="articles_revisions_list",
+        summary="The article's revisions, newest first",
+        description="One per publication that changed what readers see. " + AS_DETAIL,
+        parameters=[ARTICLE_ID],
+        responses={
+            200: ArticleRevisionListItemOutputSerializer(many=True),
+            **error_responses(ArticleNotFound),
+        },
+    )
+    @action(detail=True, methods=["get"], url_path="revisions")
+    def revisions_list(self, request: Request, pk: str) -> Response:
+        paginator = ArticleRevisionPagination()
+        rows = revisions.article_revision_list(article_id=int(pk), user=request.user)
+        page = paginator.paginate_queryset(rows, request, view=self) or []
+        return paginator.get_paginated_response(revisions.article_revision_items(page))
+
+    @extend_schema(
+        operation_id="articles_revisions_retrieve",
+        summary="One revision",
+        description=AS_DETAIL,
+        parameters=[ARTICLE_ID, REVISION_NUMBER],
+        responses={
+            200: ArticleRevisionOutputSerializer,
+            **error_responses(ArticleNotFound, RevisionNotFound),
+        },
+    )
+    @action(detail=True, methods=["get"], url_path=r"revisions/(?P<number>[0-9]{1,9})")
+    def revision(self, request: Request, pk: str, number: str) -> Response:
+        body = revisions.article_revision_get(
+            article_id=int(pk), number=int(number), user=request.user
+        )
+        return Response(ArticleRevisionOutputSerializer(body).data)
+
+    @extend_schema(
+        operation_id="articles_revisions_diff",
+        summary="The difference between two revisions",
+        description="Unified diffs (difflib) of the title, tags and content from revision `from` "
+        "to revision `to`; `of=text` compares the rendered text instead of the Markdown. "
+        + AS_DETAIL,
+        parameters=[ARTICLE_ID, ArticleRevisionDiffInputSerializer],
+        responses={
+            200: ArticleRevisionDiffOutputSerializer,
+            **error_responses(
+                ValidationFailed, ArticleNotFound, RevisionNotFound, RevisionDiffTooLarge
+            ),
+        },
+    )
+    @action(detail=True, methods=["get"], url_path="revisions/diff")
+    def revision_diff(self, request: Request, pk: str) -> Response:
+        params = ArticleRevisionDiffInputSerializer(data=query_params_data(request))
+        params.is_valid(raise_exception=True)
+        body = revisions.article_revision_diff(
+            article_id=int(pk),
+            from_number=params.validated_data["from"],
+            to_number=params.validated_data["to"],
+            of=params.validated_data["of"],
+            user=request.user,
+        )
+        return Response(ArticleRevisionDiffOutputSerializer(body).data)
 
 
 @extend_schema(tags=["articles"])

@@ -27,6 +27,7 @@ from apps.tags.names import NAME_KEY_MAX_LENGTH, NAME_MAX_LENGTH
 
 TITLE_MAX_LENGTH = 255
 ABSTRACT_MAX_LENGTH = 2000
+DOI_MAX_LENGTH = 255
 
 
 class ArticleStatus(models.TextChoices):
@@ -62,6 +63,12 @@ class Article(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now, db_index=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Normalised (lower case, no resolver prefix) by apps.articles.doi; NULL when there is none,
+    # so the unique index holds only real DOIs.
+    doi = models.CharField(max_length=DOI_MAX_LENGTH, null=True, blank=True, unique=True)
+    # Bibliographic metadata of an imported work (apps.articles.doi_import): ``authors``
+    # ([{"family", "given"}]), ``year``, ``venue``. Empty for articles written here.
+    source_meta = models.JSONField(default=dict, blank=True)
 
     # The author FK's own index, (author_id) + the primary key, serves "my articles, newest
     # first" as a backward range scan.
@@ -106,6 +113,11 @@ class PublishedArticle(models.Model):
         blank=True,
         related_name="+",
     )
+    # As of the last publication (the working copy's column is the unique one).
+    doi = models.CharField(max_length=DOI_MAX_LENGTH, blank=True)
+    source_meta = models.JSONField(default=dict, blank=True)
+    # The number of the ArticleRevision this live copy is (0 only for rows from before revisions).
+    revision = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [
@@ -171,3 +183,34 @@ class PublishSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pk} → #{self.article_id}"
+
+
+class ArticleRevision(models.Model):
+    """What one publication made public, kept for good: numbered 1, 2, … per article.
+
+    Written only by ``services.article_publish`` (a publish whose working copy differs from the
+    last revision's); never updated. Deleting the article deletes its revisions.
+    """
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="revisions", db_index=False
+    )
+    number = models.PositiveIntegerField()
+    # The working copy's version it was published from.
+    version = models.PositiveIntegerField()
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    content = models.TextField(blank=True)
+    content_html = models.TextField(blank=True)
+    abstract = models.TextField(blank=True)
+    tags = models.JSONField(default=list)
+    doi = models.CharField(max_length=DOI_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # Also the index of the revisions list (newest first) and of one revision.
+            models.UniqueConstraint(fields=["article", "number"], name="articles_revision_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.article_id} r{self.number}"

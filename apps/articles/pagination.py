@@ -83,3 +83,9 @@ def public_first_page_cursor(last_publish_seq: int) -> str:
     return ArticlePublicPagination().encode_cursor(
         Cursor(offset=0, reverse=False, position=last_publish_seq)
     )
+
+
+class ArticleRevisionPagination(CursorPagination):
+    """An article's revisions, newest first: ``number`` is unique per article, a pure seek."""
+
+    ordering = "-number"

@@ -67,6 +67,7 @@ __all__ = [
     "article_list_items",
     "article_public_ids",
     "article_public_list",
+    "article_readable_author_id",
     "article_search_document",
     "article_search_documents",
     "article_viewer_flags",
@@ -139,7 +140,8 @@ def _author(user: Any) -> dict[str, Any]:
 
 
 def article_detail_cache_key(article_id: int) -> str:
-    return f"articles:detail:{article_id}"
+    # v2: the entry gained doi and revision; a process of the previous release never reads it.
+    return f"articles:detail:v2:{article_id}"
 
 
 def _live_tags(article_ids: list[int]) -> dict[int, list[str]]:
@@ -167,6 +169,8 @@ DETAIL_OWN_FIELDS = (
     "updated_at",
     "content",
     "content_html",
+    "doi",
+    "revision",
 )
 DETAIL_PER_REQUEST_FIELDS = (
     "author",
@@ -198,6 +202,8 @@ def _detail_load(article_id: int) -> dict[str, Any] | None:
         "updated_at": live.updated_at,
         "content": live.content,
         "content_html": live.content_html,
+        "doi": live.doi or None,
+        "revision": live.revision,
     }
     return {"author_id": live.author_id, "public": live.is_public, "json": json_dumps(own)}
 
@@ -231,6 +237,19 @@ def _per_request_fields(article_id: int, *, author: dict[str, Any], viewer: Any)
         counts = article_counts(article_ids=[article_id])[article_id]
         flags = article_viewer_flags(user=viewer, article_ids=[article_id])[article_id]
     return {"author": author, **_engagement_fields(counts, flags)}
+
+
+def article_readable_author_id(*, article_id: int, user: Any) -> int:
+    """The author id of a live article ``user`` may read, from the detail's cache; else 404.
+
+    The detail's visibility for everything read alongside it (citations, revisions).
+    """
+    cached = _detail_cached(article_id)
+    viewer = _signed_in_or_none(user)
+    is_author = cached is not None and viewer is not None and viewer.pk == cached["author_id"]
+    if cached is None or not (cached["public"] or is_author):
+        raise ArticleNotFound()
+    return int(cached["author_id"])
 
 
 def article_get_for_reader(*, article_id: int, user: Any) -> dict[str, Any]:
@@ -436,6 +455,7 @@ def article_draft_represent(*, article: Article) -> dict[str, Any]:
         "abstract_input": article.abstract_input,
         "status": article.status,
         "tags": tag_names_for_resources(biz=TAG_BIZ, biz_ids=[article.pk])[article.pk],
+        "doi": article.doi,
         "author": _author(article.author),
         "version": article.version,
         "has_unpublished_changes": article.has_unpublished_changes,

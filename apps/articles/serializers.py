@@ -30,6 +30,18 @@ class ArticleCreateInputSerializer(serializers.Serializer):
         required=False,
         help_text="Tag names; the whole set (at most 10, each 1-32 characters, no '/').",
     )
+    doi = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=300,
+        help_text="10.NNNN/suffix (a https://doi.org/ or doi: prefix is dropped), stored in lower "
+        "case; blank or null for none. 400 doi_invalid, doi_taken (another article has it).",
+    )
+
+
+class ArticleDoiImportInputSerializer(serializers.Serializer):
+    doi = serializers.CharField(max_length=300, help_text="The DOI to import, 10.NNNN/suffix.")
 
 
 class ArticleDraftUpdateInputSerializer(ArticleCreateInputSerializer):
@@ -73,6 +85,13 @@ class _ArticleContentFields(serializers.Serializer):
     )
 
 
+class _ArticleEditionFields(serializers.Serializer):
+    doi = serializers.CharField(allow_null=True, help_text="Lower case; null for none.")
+    revision = serializers.IntegerField(
+        help_text="The number of the revision this is (GET …/revisions/{n})."
+    )
+
+
 class _ArticlePerRequestFields(serializers.Serializer):
     """Added to every read: the author's current profile, the counts and the viewer's flags."""
 
@@ -92,7 +111,7 @@ class ArticleListItemOutputSerializer(_ArticleOwnFields, _ArticlePerRequestField
 
 
 class ArticleDetailOutputSerializer(
-    _ArticleOwnFields, _ArticleContentFields, _ArticlePerRequestFields
+    _ArticleOwnFields, _ArticleContentFields, _ArticleEditionFields, _ArticlePerRequestFields
 ):
     pass
 
@@ -113,6 +132,7 @@ class ArticleDraftOutputSerializer(serializers.Serializer):
     abstract_input = serializers.CharField(help_text="The abstract as given; empty if derived.")
     status = serializers.ChoiceField(choices=ArticleStatus.choices)
     tags = serializers.ListField(child=serializers.CharField())
+    doi = serializers.CharField(allow_null=True)
     author = ArticleAuthorOutputSerializer()
     version = serializers.IntegerField(help_text="Goes up with every edit.")
     has_unpublished_changes = serializers.BooleanField()
@@ -121,3 +141,45 @@ class ArticleDraftOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     published_at = serializers.DateTimeField(allow_null=True)
     updated_at = serializers.DateTimeField()
+
+
+# --- revisions ------------------------------------------------------------------------------
+
+
+class ArticleRevisionListItemOutputSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    title = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
+    doi = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField(help_text="When it was published.")
+
+
+class ArticleRevisionOutputSerializer(ArticleRevisionListItemOutputSerializer):
+    abstract = serializers.CharField()
+    content = serializers.CharField(help_text="The Markdown source as published.")
+    content_html = serializers.CharField()
+
+
+class ArticleRevisionDiffInputSerializer(serializers.Serializer):
+    # "from" is a keyword: declared through the fields mapping below.
+    to = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    of = serializers.ChoiceField(
+        choices=(("source", "source"), ("text", "text")),
+        default="source",
+        help_text="source: the Markdown as written; text: the rendered text, one line per block.",
+    )
+
+
+ArticleRevisionDiffInputSerializer._declared_fields = {
+    "from": serializers.IntegerField(min_value=1, max_value=2**31 - 1),
+    **ArticleRevisionDiffInputSerializer._declared_fields,
+}
+
+
+class ArticleRevisionDiffOutputSerializer(serializers.Serializer):
+    from_revision = serializers.IntegerField()
+    to_revision = serializers.IntegerField()
+    of = serializers.CharField()
+    title = serializers.CharField(help_text="Unified diff of the titles; empty if equal.")
+    tags = serializers.CharField(help_text="Unified diff of the tags, one a line.")
+    content = serializers.CharField(help_text="Unified diff of the content.")

@@ -21,14 +21,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from apps.articles.errors import ArticleNotFound, ArticleNotPublished, ContentTooLarge
+from apps.articles.crossref import crossref_work
+from apps.articles.doi import doi_normalise
+from apps.articles.errors import (
+    ArticleNotFound,
+    ArticleNotPublished,
+    ContentTooLarge,
+    DoiAlreadyImported,
+    DoiTaken,
+)
 from apps.articles.events import ARTICLE_EVENTS
 from apps.articles.models import (
     ABSTRACT_MAX_LENGTH,
     Article,
+    ArticleRevision,
     ArticleStatus,
     LiveStatus,
     PublishedArticle,
@@ -55,6 +64,7 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "article_create",
     "article_delete",
+    "article_doi_import",
     "article_draft_update",
     "article_publish",
     "article_restore",
@@ -94,6 +104,30 @@ def _check_title(title: str) -> str:
     if not title:
         raise ValidationFailed(fields={"title": ["An article needs a title."]})
     return title
+
+
+def _check_doi(doi: str | None, *, article_id: int | None = None) -> str | None:
+    """The stored form of ``doi`` (``None`` for blank), unless another article carries it."""
+    if doi is None or not doi.strip():
+        return None
+    normalised = doi_normalise(doi)
+    others = Article.objects.filter(doi=normalised)
+    if article_id is not None:
+        others = others.exclude(pk=article_id)
+    if others.exists():
+        raise DoiTaken(fields={"doi": [DoiTaken.default_detail]})
+    return normalised
+
+
+def _save_doi_unique(article: Article, **save_kwargs: Any) -> None:
+    """``article.save``; a concurrent writer of the same DOI is the same 400 ``doi_taken``."""
+    try:
+        with transaction.atomic():
+            article.save(**save_kwargs)
+    except IntegrityError as error:
+        if article.doi and Article.objects.filter(doi=article.doi).exclude(pk=article.pk).exists():
+            raise DoiTaken(fields={"doi": [DoiTaken.default_detail]}) from error
+        raise
 
 
 def _draft_abstract(article: Article) -> str:
@@ -137,20 +171,33 @@ def _event(
 
 
 def article_create(
-    *, author: Any, title: str, content: str, abstract: str = "", tags: list[str] | None = None
+    *,
+    author: Any,
+    title: str,
+    content: str,
+    abstract: str = "",
+    tags: list[str] | None = None,
+    doi: str | None = None,
+    source_meta: dict[str, Any] | None = None,
 ) -> Article:
-    """A new draft (status ``draft``, never published) and its tags."""
+    """A new draft (status ``draft``, never published), its tags and DOI.
+
+    ``doi``: any accepted spelling (``apps.articles.doi``), stored normalised; blank for none.
+    400 ``doi_invalid`` / ``doi_taken``. ``source_meta``: an imported work's metadata.
+    """
     _check_content_size(content)
     article = Article(
         author=author,
         title=_check_title(title),
         content=content,
         abstract_input=_check_abstract(abstract),
+        doi=_check_doi(doi),
+        source_meta=source_meta or {},
     )
-    article.clean_fields(exclude=["author", "abstract"])
+    article.clean_fields(exclude=["author", "abstract", "doi", "source_meta"])
     article.abstract = _draft_abstract(article)
     with transaction.atomic():
-        article.save(force_insert=True)
+        _save_doi_unique(article, force_insert=True)
         if tags:
             tag_bindings_replace(biz=TAG_BIZ, biz_id=article.pk, owner=author, names=tags)
         _caches_invalidate(article_id=article.pk, author_id=author.pk)
@@ -182,7 +229,7 @@ def article_draft_update(*, article_id: int, author: Any, data: dict[str, Any]) 
             article.version += 1
             article.updated_at = timezone.now()
             fields = [name for name in changed if name != "tags"]
-            article.save(update_fields=[*fields, "version", "updated_at"])
+            _save_doi_unique(article, update_fields=[*fields, "version", "updated_at"])
             _caches_invalidate(article_id=article.pk, author_id=author.pk)
     article.author = author
     ARTICLE_WRITES.labels("update").inc()
@@ -201,7 +248,12 @@ def _apply_draft_fields(article: Article, data: dict[str, Any]) -> list[str]:
     if "abstract" in data and _check_abstract(data["abstract"]) != article.abstract_input:
         article.abstract_input = _check_abstract(data["abstract"])
         changed.append("abstract_input")
-    article.clean_fields(exclude=["author", "abstract"])
+    if "doi" in data:
+        doi = _check_doi(data["doi"], article_id=article.pk)
+        if doi != article.doi:
+            article.doi = doi
+            changed.append("doi")
+    article.clean_fields(exclude=["author", "abstract", "doi", "source_meta"])
     if "content" in changed or "abstract_input" in changed:
         article.abstract = _draft_abstract(article)
         changed.append("abstract")
@@ -268,7 +320,8 @@ def article_publish(*, article_id: int, author: Any) -> Article:
         if article.version != rendition.version:
             rendition = _render(article)
         live = _live_upsert(article, rendition)
-        _tag_snapshot(live)
+        tags = _tag_snapshot(live)
+        _revision_keep(article, live, tags)
         article.status = ArticleStatus.PUBLISHED
         article.published_at = live.published_at
         article.published_version = article.version
@@ -296,12 +349,15 @@ def _live_upsert(article: Article, rendition: _Rendition) -> PublishedArticle:
     live.content_bytes = len(article.content.encode("utf-8"))
     live.abstract = rendition.abstract
     live.status = LiveStatus.PUBLISHED
+    live.doi = article.doi or ""
+    live.source_meta = article.source_meta
     live.updated_at = now
     live.save(force_insert=created)
     return live
 
 
-def _tag_snapshot(live: PublishedArticle) -> None:
+def _tag_snapshot(live: PublishedArticle) -> list[str]:
+    """Replace the live tag index's rows of ``live``; the names, in name-key order."""
     names = tag_names_for_resources(biz=TAG_BIZ, biz_ids=[live.pk])[live.pk]
     PublishedArticleTag.objects.filter(article_id=live.pk).delete()
     entries = {name_key(name): name for name in names}
@@ -311,6 +367,39 @@ def _tag_snapshot(live: PublishedArticle) -> None:
         )
         for key, name in entries.items()
     )
+    return [entries[key] for key in sorted(entries)]
+
+
+def _revision_keep(article: Article, live: PublishedArticle, tags: list[str]) -> None:
+    """Record what this publish made public as the next revision, unless it is the last one.
+
+    Publishing the same working copy again (after a withdrawal, say) shows the same text, so it
+    keeps the revision it had; any edit (title, content, abstract, tags, DOI) bumps the version
+    and the next publish is a new revision. The working copy is locked, so numbers never race.
+    """
+    last = (
+        ArticleRevision.objects.filter(article_id=article.pk)
+        .order_by("-number")
+        .values_list("number", "version")
+        .first()
+    )
+    if last is not None and last[1] == article.version and live.revision == last[0]:
+        return
+    number = 1 if last is None else last[0] + 1
+    ArticleRevision.objects.create(
+        article_id=article.pk,
+        number=number,
+        version=article.version,
+        title=live.title,
+        content=live.content,
+        content_html=live.content_html,
+        abstract=live.abstract,
+        tags=tags,
+        doi=live.doi,
+        created_at=live.updated_at,
+    )
+    live.revision = number
+    live.save(update_fields=["revision"])
 
 
 def article_withdraw(*, article_id: int, author: Any) -> Article:
@@ -409,3 +498,34 @@ def article_restore(*, article_id: int, moderator: Any) -> PublishedArticle:
     logger.info("article restored", extra={"article_id": live.pk, "moderator_id": moderator.pk})
     ARTICLE_WRITES.labels("restore").inc()
     return live
+
+
+# --- DOI import ---------------------------------------------------------------------------------
+
+
+def article_doi_import(*, author: Any, doi: str) -> Article:
+    """A new draft of ``author`` from the Crossref record of ``doi``.
+
+    400 ``doi_invalid``; 409 ``doi_already_imported`` when any article carries the DOI (also
+    when a concurrent import wins the race); 404 ``doi_not_found``; 503
+    ``doi_registry_unavailable``. The lookup happens before any transaction: a slow registry
+    holds no lock. The draft's content is the abstract (or the title), for the author to edit.
+    """
+    normalised = doi_normalise(doi)
+    if Article.objects.filter(doi=normalised).exists():
+        raise DoiAlreadyImported()
+    work = crossref_work(normalised)
+    meta = {"authors": work.authors, "year": work.year, "venue": work.venue}
+    try:
+        article = article_create(
+            author=author,
+            title=work.title,
+            content=work.abstract or work.title,
+            abstract=work.abstract,
+            doi=normalised,
+            source_meta=meta,
+        )
+    except DoiTaken as error:
+        raise DoiAlreadyImported() from error
+    ARTICLE_WRITES.labels("doi_import").inc()
+    return article

@@ -581,6 +581,13 @@ ARTICLE_PRELOAD_MAX_BYTES = env.int("ARTICLE_PRELOAD_MAX_BYTES", default=MEBIBYT
 ARTICLE_CONTENT_MAX_BYTES = env.int("ARTICLE_CONTENT_MAX_BYTES", default=MEBIBYTE)
 # A derived abstract: the start of the text, cut on a word boundary at about this many characters.
 ARTICLE_ABSTRACT_LENGTH = env.int("ARTICLE_ABSTRACT_LENGTH", default=200)
+# DOI import (POST /articles/doi-import): the Crossref REST API and how long one lookup may take.
+ARTICLE_CROSSREF_BASE_URL = env.str("ARTICLE_CROSSREF_BASE_URL", default="https://api.crossref.org")
+ARTICLE_CROSSREF_TIMEOUT = env.float("ARTICLE_CROSSREF_TIMEOUT", default=5.0)
+# Sent to Crossref as mailto= (their "polite pool"); empty sends none.
+ARTICLE_CROSSREF_MAILTO = env.str("ARTICLE_CROSSREF_MAILTO", default="")
+# Revision diffs compare at most this many UTF-8 bytes per side (else 400 revision_diff_too_large).
+ARTICLE_REVISION_DIFF_MAX_BYTES = env.int("ARTICLE_REVISION_DIFF_MAX_BYTES", default=256 * 1024)
 # Room for the largest article in JSON, where "\u00e9" spells a two-byte character in six
 # bytes (three times its UTF-8 size), so an oversized article gets the 413 above from the size
 # check rather than Django's 400; bodies beyond this are refused (413) before they are parsed.

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from apps.users.models import User
 from scholarnet.events.models import OutboxEvent
+from tests.articles.crossref_stub import crossref  # noqa: F401 (a fixture of these tests)
 from tests.users.conftest import USER_AGENT, bearer, login
 from tests.users.factories import UserFactory
 

@@ -47,6 +47,7 @@ def test_create_answers_201_with_the_draft(author_client, author):
         "abstract_input": "",
         "status": "draft",
         "tags": ["linear algebra", "Numerics"],
+        "doi": None,
         "author": {"id": author.pk, "nickname": "Ada", "avatar_url": ""},
         "version": 1,
         "has_unpublished_changes": True,

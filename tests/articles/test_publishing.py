@@ -50,6 +50,8 @@ def test_publish_makes_the_article_visible_with_rendered_html(
         "tags": ["Number theory"],
         "published_at": live.published_at.isoformat().replace("+00:00", "Z"),
         "updated_at": live.updated_at.isoformat().replace("+00:00", "Z"),
+        "doi": None,
+        "revision": 1,
         "like_count": 0,
         "collect_count": 0,
         "read_count": 0,
