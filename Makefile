@@ -13,6 +13,7 @@ REQUIREMENTS := $(wildcard requirements/*.txt)
 PYTEST_ARGS ?=
 
 # `make run`: the single-machine deployment (granian, DEBUG off, secrets generated under var/).
+# `make run` and `make dev` load the demo content once (manage.py demo_data); DEMO_DATA=false skips it.
 RUN_SETTINGS ?= config.settings.single
 
 .PHONY: run dev test bench install lint lint-docker format typecheck schema check-schema \

@@ -69,6 +69,9 @@ class Command(BaseCommand):
         if not options["dev"]:
             call_command("collectstatic", interactive=False, verbosity=0)
         login = demo_admin_ensure()
+        # The demo authors and articles of a first start (manage.py demo_data; idempotent).
+        if os.environ.get("DEMO_DATA", "true").strip().lower() not in ("false", "0", "no"):
+            call_command("demo_data", "--no-login")
         children = self._start_children(options, host=host, port=port)
         self._print_banner(host, port, demo_login_lines(login))
         exit_code = self._supervise(children)

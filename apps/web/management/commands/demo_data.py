@@ -1,0 +1,224 @@
+"""``manage.py demo_data``: the demo moderator and a small living site for a newcomer's first page.
+
+Idempotent. The moderator is created once with a generated password (shown that once, as
+before). The content (a handful of authors with profiles, articles with math in their titles,
+abstracts and bodies, tags, comments and replies, likes, follows) is created once: when the first
+demo author exists, nothing is added. Everything goes through the apps' services, as the API's
+writes do, so counters, caches, events and the search index's feed are what real use produces.
+``--no-content`` creates the moderator only.
+
+Not included: a paid tip. Paying needs the WeChat simulator to answer over HTTP, which it does only
+once the web server runs (after this command); tip from the article page to try that flow.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from apps.articles import services as articles
+from apps.comments import services as comments
+from apps.follows import services as follows
+from apps.interactions import services as interactions
+from apps.users import services as users
+from apps.users.models import User
+from scholarnet.runtime.demo import demo_admin_ensure, demo_login_lines
+
+DEMO_DOMAIN = "demo.scholarnet.local"
+
+AUTHORS = [
+    ("ada", "Ada Lovelace", "Analyst of engines and of the numbers of Bernoulli."),
+    ("emmy", "Emmy Noether", "Symmetries, invariants and rings with ascending chains."),
+    ("alan", "Alan Turing", "Machines, morphogenesis and what can be computed."),
+    ("sofia", "Sofia Kovalevskaya", "Spinning tops and partial differential equations."),
+]
+
+ARTICLES: list[dict[str, Any]] = [
+    {
+        "author": "emmy",
+        "title": "Symmetry and conservation: why $E=mc^2$ is not the whole story",
+        "tags": ["physics", "symmetry"],
+        "abstract": "Every continuous symmetry $\\phi$ of an action gives a conserved quantity.",
+        "content": (
+            "Noether's theorem ties symmetries to conserved quantities. Mass and energy are "
+            "related by $E = mc^2$, and time-translation symmetry gives energy conservation:\n\n"
+            "$$\n\\frac{d}{dt}\\left(\\sum_i \\dot q_i \\frac{\\partial L}{\\partial \\dot q_i}"
+            " - L\\right) = 0\n$$\n\n"
+            "## Rotations\n\nInvariance under rotation gives angular momentum "
+            "$\\vec L = \\vec r \\times \\vec p$.\n"
+        ),
+    },
+    {
+        "author": "ada",
+        "title": "Bernoulli numbers by machine",
+        "tags": ["computing", "number-theory"],
+        "abstract": "",
+        "content": (
+            "The Bernoulli numbers satisfy $\\sum_{k=0}^{n} \\binom{n+1}{k} B_k = 0$ for "
+            "$n \\ge 1$, which a machine can unroll step by step.\n\n"
+            "$$\nB_0 = 1,\\quad B_1 = -\\tfrac{1}{2},\\quad B_2 = \\tfrac{1}{6}\n$$\n\n"
+            "A table of operations computes each $B_n$ from the ones before it.\n"
+        ),
+    },
+    {
+        "author": "alan",
+        "title": "On computable numbers, briefly",
+        "tags": ["computing", "logic"],
+        "abstract": "A number is computable when a machine writes its digits: $x = \\sum d_i$.",
+        "content": (
+            "A real number $x$ is *computable* when a finite machine prints its decimal digits "
+            "one by one.\n\nThe halting problem has no solution: assume a decider $H$ and build "
+            "$D(x) = \\neg H(x, x)$; then $D(D)$ contradicts itself.\n\n"
+            "$$\n\\lim_{n\\to\\infty} \\sum_{i=1}^{n} d_i 10^{-i} = x\n$$\n"
+        ),
+    },
+    {
+        "author": "alan",
+        "title": "Turing patterns: diffusion makes stripes",
+        "tags": ["biology", "pde"],
+        "abstract": "",
+        "content": (
+            "Two chemicals that react and diffuse at different rates form stable patterns:\n\n"
+            "$$\n\\partial_t u = D_u \\nabla^2 u + f(u, v), \\qquad "
+            "\\partial_t v = D_v \\nabla^2 v + g(u, v)\n$$\n\n"
+            "with $D_v \\gg D_u$ the uniform state becomes unstable.\n"
+        ),
+    },
+    {
+        "author": "sofia",
+        "title": "The Kovalevskaya top",
+        "tags": ["physics", "pde"],
+        "abstract": "An integrable case of the heavy top, with moments $I_1 = I_2 = 2 I_3$.",
+        "content": (
+            "Euler and Lagrange found two integrable tops; the third has moments of inertia "
+            "$I_1 = I_2 = 2I_3$ with the centre of mass in the equatorial plane.\n\n"
+            "Its extra integral is\n\n$$\nK = |(\\omega_1 + i\\omega_2)^2 + c(\\gamma_1 + "
+            "i\\gamma_2)|^2\n$$\n"
+        ),
+    },
+    {
+        "author": "emmy",
+        "title": "Ascending chains in rings",
+        "tags": ["algebra"],
+        "abstract": "",
+        "content": (
+            "A ring is *Noetherian* when every ascending chain of ideals "
+            "$I_1 \\subseteq I_2 \\subseteq \\cdots$ stabilises.\n\n"
+            "Hilbert's basis theorem: if $R$ is Noetherian, so is $R[x]$.\n"
+        ),
+    },
+]
+
+COMMENTS = [
+    # (article index, commenter, text, replies: [(replier, text)])
+    (
+        0,
+        "alan",
+        "Does the argument need the action to be local?",
+        [
+            ("emmy", "Locality makes the current a local density; the charge exists without it."),
+            ("sofia", "For the top it is enough that the Lagrangian has no explicit time."),
+        ],
+    ),
+    (
+        1,
+        "emmy",
+        "Lovely table. How many operations for $B_7$?",
+        [
+            ("ada", "Twenty-five, counting each variable card once."),
+        ],
+    ),
+    (2, "ada", "So a machine that lists all computable numbers cannot exist?", []),
+    (3, "sofia", "Which $f$ and $g$ give stripes rather than spots?", []),
+]
+
+LIKES = [(0, "alan"), (0, "ada"), (0, "sofia"), (1, "emmy"), (2, "ada"), (2, "emmy"), (4, "emmy")]
+FOLLOWS = [("alan", "emmy"), ("ada", "emmy"), ("sofia", "alan"), ("emmy", "ada")]
+TAG_FOLLOWS = [("ada", "physics"), ("alan", "pde")]
+
+
+def demo_email(handle: str) -> str:
+    return f"{handle}@{DEMO_DOMAIN}"
+
+
+def demo_content_exists() -> bool:
+    return User.objects.filter(email=demo_email(AUTHORS[0][0])).exists()
+
+
+def demo_content_create() -> dict[str, int]:
+    """Create the demo content through the services; the counts of what was created."""
+    people: dict[str, User] = {}
+    for handle, nickname, about in AUTHORS:
+        # Nobody signs in as the demo authors: a random password nobody knows.
+        user = users.user_register(
+            email=demo_email(handle), password=secrets.token_urlsafe(18), nickname=nickname
+        )
+        people[handle] = users.user_profile_update(user=user, data={"about": about})
+    published = []
+    for spec in ARTICLES:
+        author = people[spec["author"]]
+        with transaction.atomic():
+            draft = articles.article_create(
+                author=author,
+                title=spec["title"],
+                content=spec["content"],
+                abstract=spec["abstract"],
+                tags=spec["tags"],
+            )
+        published.append(articles.article_publish(article_id=draft.pk, author=author))
+    replies = 0
+    for index, handle, text, answers in COMMENTS:
+        root = comments.comment_create(
+            user=people[handle], article_id=published[index].pk, content=text
+        )
+        for replier, answer in answers:
+            comments.comment_create(
+                user=people[replier],
+                article_id=published[index].pk,
+                content=answer,
+                parent_id=root.pk,
+            )
+            replies += 1
+    for index, handle in LIKES:
+        interactions.article_like(user=people[handle], article_id=published[index].pk)
+    for follower, followee in FOLLOWS:
+        follows.user_follow(follower=people[follower], followee_id=people[followee].pk)
+    for handle, tag in TAG_FOLLOWS:
+        follows.tag_follow(user=people[handle], name=tag)
+    return {
+        "authors": len(people),
+        "articles": len(published),
+        "comments": len(COMMENTS),
+        "replies": replies,
+        "likes": len(LIKES),
+        "follows": len(FOLLOWS) + len(TAG_FOLLOWS),
+    }
+
+
+class Command(BaseCommand):
+    help = "Create the demo moderator and, once, the demo authors, articles and conversations."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--no-content", action="store_true", help="only the demo moderator account"
+        )
+        parser.add_argument(
+            "--no-login", action="store_true", help="do not print the moderator's login"
+        )
+
+    def handle(self, *args: object, **options: Any) -> None:
+        login = demo_admin_ensure()
+        if not options["no_login"]:
+            for line in demo_login_lines(login):
+                self.stdout.write(line)
+        if options["no_content"]:
+            return
+        if demo_content_exists():
+            self.stdout.write("Demo content: present already, nothing added.")
+            return
+        created = demo_content_create()
+        summary = ", ".join(f"{count} {name}" for name, count in created.items())
+        self.stdout.write(f"Demo content: {summary}.")
