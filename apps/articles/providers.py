@@ -27,6 +27,8 @@ class ArticleCounts:
     collect_count: int = 0
     read_count: int = 0
     comment_count: int = 0
+    review_count: int = 0  # provided by comments, as is the mean (None without reviews)
+    review_rating_mean: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +38,7 @@ class ViewerFlags:
 
 
 article_counts_providers: BulkFieldProviders[int] = BulkFieldProviders(
-    name="article counts", defaults={field.name: 0 for field in fields(ArticleCounts)}
+    name="article counts", defaults={field.name: field.default for field in fields(ArticleCounts)}
 )
 article_flags_providers: BulkFieldProviders[int] = BulkFieldProviders(
     name="article viewer flags", defaults={field.name: False for field in fields(ViewerFlags)}

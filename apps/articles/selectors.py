@@ -115,6 +115,8 @@ def _engagement_fields(counts: ArticleCounts, flags: ViewerFlags) -> dict[str, A
         "collect_count": counts.collect_count,
         "read_count": counts.read_count,
         "comment_count": counts.comment_count,
+        "review_count": counts.review_count,
+        "review_rating_mean": counts.review_rating_mean,
         "liked": flags.liked,
         "collected": flags.collected,
     }
@@ -178,6 +180,8 @@ DETAIL_PER_REQUEST_FIELDS = (
     "collect_count",
     "read_count",
     "comment_count",
+    "review_count",
+    "review_rating_mean",
     "liked",
     "collected",
 )

@@ -100,6 +100,8 @@ class _ArticlePerRequestFields(serializers.Serializer):
     collect_count = serializers.IntegerField()
     read_count = serializers.IntegerField()
     comment_count = serializers.IntegerField()
+    review_count = serializers.IntegerField()
+    review_rating_mean = serializers.FloatField(allow_null=True, help_text="Null without reviews.")
     liked = serializers.BooleanField(help_text="Whether the signed-in viewer liked it.")
     collected = serializers.BooleanField(help_text="Whether the signed-in viewer collected it.")
 

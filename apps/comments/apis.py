@@ -21,6 +21,12 @@ from apps.comments.errors import (
     CommentLinksNotAllowed,
     CommentNotFound,
     InvalidParent,
+    MetaReviewDenied,
+    RebuttalDenied,
+    RebuttalParentNotReview,
+    ReviewFieldsInvalid,
+    ReviewNotRoot,
+    ReviewOwnArticle,
 )
 from apps.comments.pagination import CommentReplyPagination, CommentRootPagination
 from apps.comments.rates import COMMENT
@@ -81,7 +87,12 @@ class ArticleCommentViewSet(viewsets.ViewSet):
         description="Content: 1 to 10,000 characters of Markdown with math. 400 `invalid`, "
         "400 `invalid_parent` (a parent on another article, or deleted); 400 "
         "`comment_links_not_allowed` (links from an account below trust level 1); 404 "
-        "`not_found`; 429 `rate_limited` (tighter for accounts below trust level 1).",
+        "`not_found`; 429 `rate_limited` (tighter for accounts below trust level 1). "
+        "`kind`: `comment` (default), `question`, `review` (a root with `rating` 1-10 and "
+        "`confidence` 1-5, not by the article's author), `rebuttal` (the article's author, "
+        "replying to a review), `meta_review` (a root, by moderators or the article's editors). "
+        "400 `review_fields_invalid`, `review_not_root`, `rebuttal_parent_not_review`; 403 "
+        "`review_own_article`, `rebuttal_denied`, `meta_review_denied`.",
         parameters=[ARTICLE_ID],
         request=CommentCreateInputSerializer,
         responses={
@@ -90,7 +101,13 @@ class ArticleCommentViewSet(viewsets.ViewSet):
                 ValidationFailed,
                 InvalidParent,
                 CommentLinksNotAllowed,
+                ReviewFieldsInvalid,
+                ReviewNotRoot,
+                RebuttalParentNotReview,
                 NotAuthenticated,
+                ReviewOwnArticle,
+                RebuttalDenied,
+                MetaReviewDenied,
                 ArticleNotFound,
                 RateLimited,
             ),

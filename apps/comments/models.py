@@ -6,12 +6,24 @@ range ``(root, id)`` and a page of roots is one range ``(article_id, root, -id)`
 
 Deleting a comment deletes its subtree (no tombstones): a reply without its context reads as
 noise, and the count stays the number of comments a reader can see.
+
+A comment has a ``kind`` (typed review threads): a ``review`` carries a rating and a
+confidence, a ``rebuttal`` answers a review, a ``meta_review`` sums the reviews up. Who may post
+which kind is decided by ``apps.comments.kinds``.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+
+
+class CommentKind(models.TextChoices):
+    COMMENT = "comment"
+    REVIEW = "review"
+    REBUTTAL = "rebuttal"
+    QUESTION = "question"
+    META_REVIEW = "meta_review"
 
 
 class Comment(models.Model):
@@ -26,13 +38,50 @@ class Comment(models.Model):
     content = models.TextField()
     content_html = models.TextField()
     reply_count = models.PositiveIntegerField(default=0)  # replies in the thread (roots only)
+    kind = models.CharField(max_length=16, choices=CommentKind.choices, default=CommentKind.COMMENT)
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)  # 1..10, reviews only
+    confidence = models.PositiveSmallIntegerField(null=True, blank=True)  # 1..5, reviews only
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["article_id", "root", "-id"], name="comments_article_roots"),
             models.Index(fields=["root", "id"], name="comments_thread"),
+            # GET /articles/{id}/reviews: one range per page, newest first.
+            models.Index(fields=["article_id", "kind", "-id"], name="comments_article_kind"),
         ]
 
     def __str__(self) -> str:
         return f"comment {self.pk} on #{self.article_id}"
+
+
+class ReviewStat(models.Model):
+    """An article's reviews counted: moved with ``F()`` in the transaction of each review write.
+
+    The source of truth is the reviews themselves (``comments_recount`` rebuilds these rows);
+    the mean rating is ``rating_sum / review_count``. Served from Redis (``review_stats.py``).
+    """
+
+    article_id = models.BigIntegerField(primary_key=True)
+    review_count = models.PositiveIntegerField(default=0)
+    rating_sum = models.PositiveIntegerField(default=0)
+    version = models.PositiveBigIntegerField(default=0)  # orders the Redis copies' writes
+
+    def __str__(self) -> str:
+        return f"reviews of #{self.article_id}: {self.review_count}"
+
+
+class ArticleEditor(models.Model):
+    """A user the article's author invited as an editor: they may post meta reviews."""
+
+    article_id = models.BigIntegerField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article_id", "user"], name="comments_editor_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"editor {self.user_id} of #{self.article_id}"

@@ -19,15 +19,26 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, QuerySet, Window
+from django.db.models import Count, F, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 
 from apps.articles.errors import ArticleNotFound
 from apps.articles.public import article_public_authors
 from apps.comments.errors import CommentNotFound
-from apps.comments.models import Comment
+from apps.comments.models import Comment, CommentKind
 
-_FIELDS = ("id", "article_id", "root_id", "parent_id", "content_html", "reply_count", "created_at")
+_FIELDS = (
+    "id",
+    "article_id",
+    "root_id",
+    "parent_id",
+    "content_html",
+    "reply_count",
+    "kind",
+    "rating",
+    "confidence",
+    "created_at",
+)
 
 
 class _SlowDatabase:
@@ -114,6 +125,9 @@ def comment_represent(comment: Comment, *, author: dict[str, Any] | None) -> dic
         "author": author or {"id": comment.author_id, "nickname": ""},
         "content_html": comment.content_html,
         "reply_count": comment.reply_count,
+        "kind": comment.kind,
+        "rating": comment.rating,
+        "confidence": comment.confidence,
         "created_at": comment.created_at,
     }
 
@@ -127,6 +141,43 @@ def comment_page_represent(roots: list[Comment], *, with_replies: bool) -> list[
         return comment_represent(comment, author=authors.get(comment.author_id))
 
     return [{**one(root), "replies": [one(r) for r in replies.get(root.pk, [])]} for root in roots]
+
+
+def review_list(*, article_id: int) -> QuerySet[Comment]:
+    """The article's reviews; the paginator orders them newest first (``-id``), from the
+    ``(article_id, kind, -id)`` index."""
+    return _rows(Comment.objects.filter(article_id=article_id, kind=CommentKind.REVIEW))
+
+
+def review_page_represent(reviews: list[Comment]) -> list[dict[str, Any]]:
+    """Reviews with their rebuttals (oldest first): one query for the rebuttals of the whole
+    page, one for every author, whatever the page size."""
+    rebuttals: dict[int, list[Comment]] = defaultdict(list)
+    if reviews:
+        rows = Comment.objects.filter(
+            parent_id__in=[review.pk for review in reviews], kind=CommentKind.REBUTTAL
+        )
+        for rebuttal in _rows(rows).order_by("id"):
+            rebuttals[rebuttal.parent_id].append(rebuttal)  # type: ignore[index]
+    authors = comment_authors([*reviews, *(r for rows in rebuttals.values() for r in rows)])
+
+    def one(comment: Comment) -> dict[str, Any]:
+        return comment_represent(comment, author=authors.get(comment.author_id))
+
+    return [
+        {**one(review), "rebuttals": [one(r) for r in rebuttals[review.pk]]} for review in reviews
+    ]
+
+
+def article_review_facts(*, ids: list[int]) -> dict[int, tuple[int, int]]:
+    """``{article_id: (reviews, rating sum)}`` from the reviews themselves (recount)."""
+    rows = (
+        Comment.objects.filter(article_id__in=ids, kind=CommentKind.REVIEW)
+        .values_list("article_id")
+        .annotate(n=Count("id"), total=Sum("rating"))
+        .order_by()
+    )
+    return {article_id: (n, int(total or 0)) for article_id, n, total in rows}
 
 
 def article_comment_counts(*, ids: list[int]) -> dict[int, dict[str, int]]:

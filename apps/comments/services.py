@@ -20,8 +20,10 @@ from apps.articles.public import article_public_authors
 from apps.articles.rendering import derive_abstract, plain_text, render_markdown
 from apps.comments.errors import CommentDeleteDenied, CommentNotFound, InvalidParent
 from apps.comments.events import CommentCreated, CommentDeleted
-from apps.comments.models import Comment
+from apps.comments.kinds import KindRequest, comment_kind_check, rebuttal_parent_check
+from apps.comments.models import Comment, CommentKind
 from apps.comments.policy import comment_links_check
+from apps.comments.review_stats import review_stat_add, review_stat_ensure
 from apps.interactions.comment_counts import (
     article_comment_count_add,
     article_stat_ensure,
@@ -41,16 +43,32 @@ def _public_author_id(article_id: int) -> int:
 
 
 def comment_create(
-    *, user: Any, article_id: int, content: str, parent_id: int | None = None
+    *,
+    user: Any,
+    article_id: int,
+    content: str,
+    parent_id: int | None = None,
+    kind: str = CommentKind.COMMENT,
+    rating: int | None = None,
+    confidence: int | None = None,
 ) -> Comment:
-    """A comment on a public article, or a reply to one of its comments."""
+    """A comment on a public article, or a reply to one of its comments.
+
+    ``kind`` types it (``apps.comments.kinds`` says who may post which); a review moves the
+    article's review count and rating sum in the same transaction as its comment count.
+    """
     article_author_id = _public_author_id(article_id)
+    request = KindRequest(article_id, kind, rating, confidence, has_parent=parent_id is not None)
+    comment_kind_check(user=user, article_author_id=article_author_id, request=request)
     html = render_markdown(content)
     comment_links_check(user_id=user.pk, content=content, content_html=html)
     article_stat_ensure(article_id=article_id)
+    if kind == CommentKind.REVIEW:
+        review_stat_ensure(article_id=article_id)
     with transaction.atomic():
         comment_count = article_comment_count_add(article_id=article_id, delta=1)
         parent = _parent_locked(article_id=article_id, parent_id=parent_id)
+        rebuttal_parent_check(kind=kind, parent_kind=None if parent is None else parent.kind)
         root_id = None if parent is None else (parent.root_id or parent.pk)
         comment = Comment.objects.create(
             article_id=article_id,
@@ -59,7 +77,12 @@ def comment_create(
             parent=parent,
             content=content,
             content_html=html,
+            kind=kind,
+            rating=rating,
+            confidence=confidence,
         )
+        if kind == CommentKind.REVIEW:
+            review_stat_add(article_id=article_id, count=1, rating=rating or 0)
         if root_id is not None:
             Comment.objects.filter(pk=root_id).update(reply_count=F("reply_count") + 1)
         publish_event(
@@ -83,7 +106,7 @@ def _parent_locked(*, article_id: int, parent_id: int | None) -> Comment | None:
     if parent_id is None:
         return None
     parent = Comment.objects.select_for_update().filter(pk=parent_id, article_id=article_id)
-    found = parent.only("id", "root_id", "author_id").first()
+    found = parent.only("id", "root_id", "author_id", "kind").first()
     if found is None:
         raise InvalidParent()
     return found
@@ -132,6 +155,7 @@ def _subtree_delete(
             Comment.objects.filter(pk=comment.root_id).update(
                 reply_count=F("reply_count") - len(ids)
             )
+        _reviews_remove(article_id=article_id, ids=ids)
         _delete_bottom_up(ids)
         count = article_comment_count_add(article_id=article_id, delta=-len(ids))
         publish_event(
@@ -166,6 +190,14 @@ def _subtree_ids(comment: Comment) -> list[int]:
         level = list(Comment.objects.filter(parent_id__in=level).values_list("id", flat=True))
         ids.extend(level)
     return sorted(ids)
+
+
+def _reviews_remove(*, article_id: int, ids: list[int]) -> None:
+    """Take the subtree's reviews out of the article's review count and rating sum."""
+    rows = Comment.objects.filter(pk__in=ids, kind=CommentKind.REVIEW)
+    ratings = [rating or 0 for rating in rows.values_list("rating", flat=True)]
+    if ratings:
+        review_stat_add(article_id=article_id, count=-len(ratings), rating=-sum(ratings))
 
 
 def _delete_bottom_up(ids: list[int]) -> None:

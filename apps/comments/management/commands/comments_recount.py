@@ -3,13 +3,16 @@
 Walks article ids in ascending order, one transaction per batch, while readers keep commenting:
 the interactions app's recount locks the batch's stat rows before counting, and every comment
 write moves the row in its own transaction, so a comment committing meanwhile is neither lost
-nor counted twice. Only comment_count is touched (``interactions_recount`` rebuilds them all).
+nor counted twice. Each article's review count and rating sum (``ReviewStat``) are rebuilt from
+its reviews in the same walk. Only comment_count is touched (``interactions_recount`` rebuilds
+them all).
 ``--resume`` continues an interrupted run, ``--after-id`` starts after any article id.
 """
 
 from __future__ import annotations
 
-from apps.comments.selectors import commented_article_ids
+from apps.comments.review_stats import review_stats_recount
+from apps.comments.selectors import article_review_facts, commented_article_ids
 from apps.interactions.recount import article_ids_with_facts, article_stats_recount
 from scholarnet.commands import ResumableIdWalkCommand
 
@@ -28,4 +31,6 @@ class Command(ResumableIdWalkCommand):
         return sorted(ids)[:limit]
 
     def process(self, ids: list[int]) -> int:
-        return article_stats_recount(article_ids=ids, counts=COUNTS)
+        changed = article_stats_recount(article_ids=ids, counts=COUNTS)
+        review_stats_recount(article_ids=ids, facts_read=article_review_facts)
+        return changed
