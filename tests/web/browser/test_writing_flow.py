@@ -46,7 +46,7 @@ def test_register_write_preview_math_as_you_type_and_publish(page, live_url, scr
     assert article.status == ArticleStatus.PUBLISHED
     assert article.author.email == "ada@example.org"
     page.goto(f"{live_url}/me/articles/")
-    assert page.locator(f"#article-{article.pk} .status").inner_text() == "published"
+    assert page.locator(f"#article-{article.pk} .status").inner_text().lower() == "published"
 
 
 @pytest.mark.django_db(transaction=True)
