@@ -23,6 +23,8 @@ def test_every_publish_that_changes_the_article_keeps_a_revision(
     author, anonymous_client, django_capture_on_commit_callbacks
 ):
     article = published_article(author=author, title="One", content="First.", tags=["a"])
+    # Cached by the anonymous fast path; the next publish invalidates it.
+    assert anonymous_client.get(f"{ARTICLES}/{article.pk}").json()["revision"] == 1
     with django_capture_on_commit_callbacks(execute=True):
         edit_and_publish(author, article.pk, title="Two", content="Second.", tags=["b"])
 
