@@ -394,10 +394,17 @@ def _comments_partial(request: HttpRequest, article_id: int, status: int = 200) 
     author_id = _article_author_id(article_id)
     article = {"id": article_id, "author": {"id": author_id}}
     page = comment_page(request, article_id=article_id, article_author_id=author_id, cursor=None)
+    # The actions' comment count changes too: swapped out of band (hx-swap-oob) with the thread.
+    comment_count = article_selectors.article_counts(article_ids=[article_id])[article_id]
     return _render(
         request,
         "web/library/_comments.html",
-        {"article": article, "comment_page": page, "user": request.user},
+        {
+            "article": article,
+            "comment_page": page,
+            "comment_count": comment_count.comment_count,
+            "user": request.user,
+        },
         status=status,
     )
 
