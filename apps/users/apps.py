@@ -9,3 +9,8 @@ class UsersConfig(AppConfig):
     def ready(self) -> None:
         # Registers the OpenAPI description of the authentication class.
         from apps.users import schema  # noqa: F401
+
+        # Every change to a user gives it a new version token: processes reload their copy.
+        from apps.users.user_cache import signals_connect
+
+        signals_connect()

@@ -3,8 +3,9 @@
 JWT mode reads ``Authorization: Bearer <access>``; cookie mode reads the Django session in the
 ``ssid`` cookie. After that both do the same: refuse a revoked session (one Redis round trip,
 failing closed with 503 ``session_check_unavailable`` and ``Retry-After`` when Redis is down),
-load the user by primary key (one query; a deactivated account is refused at once) and, at most
-once a minute, record the session as seen.
+take the user from the process while its version token in Redis (read in that same round trip)
+is unchanged, else load it by primary key (``apps.users.user_cache``; a deactivated account is
+refused at once) and, at most once a minute, record the session as seen.
 
 Cookie mode keeps CSRF protection for unsafe methods, as DRF's ``SessionAuthentication`` does:
 the browser sends the cookie on its own, so a cross-site form could otherwise act as the user.
@@ -35,6 +36,7 @@ from apps.users.models import User, UserSession
 from apps.users.selectors import user_get_for_authentication
 from apps.users.sessions import auth_mode, cookie_session_identity, session_touch
 from apps.users.tokens import access_token_decode, user_agent_hash
+from apps.users.user_cache import user_for_session
 from scholarnet.api.errors import ApplicationError, ServiceUnavailable
 
 BEARER = "bearer"
@@ -118,10 +120,12 @@ class ScholarNetAuthentication(BaseAuthentication):
             raise exceptions.PermissionDenied(str(error.detail), code="csrf_failed") from error
 
     def _active_session_user(self, *, user_id: str, session_id: str) -> User:
-        state = revocation.session_state_get(session_id)
+        state = revocation.session_state_get(session_id, user_id=user_id)
         if state.revoked:
             raise SessionRevoked()
-        user = user_get_for_authentication(user_id=user_id)
+        user = user_for_session(
+            user_id=user_id, version=state.user_version, load=user_get_for_authentication
+        )
         if user is None or not user.is_active:
             raise UserInactive()
         if state.due_for_last_seen:

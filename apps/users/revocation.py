@@ -35,6 +35,7 @@ from django_redis import get_redis_connection
 
 from apps.users.errors import SessionCheckUnavailable, SessionRevokeUnavailable
 from apps.users.tokens import refresh_lifetime
+from apps.users.user_cache import user_version_key
 from scholarnet.cache.breaker import CircuitBreaker
 
 logger = logging.getLogger(__name__)
@@ -66,9 +67,12 @@ class SessionState:
     revoked: bool
     # True at most once a minute per session: the caller then records last_seen_at.
     due_for_last_seen: bool
+    # The user's version token (apps.users.user_cache), read in the same round trip when the
+    # caller names the user; None when it did not, or when the user has no token yet.
+    user_version: str | None = None
 
 
-def session_state_get(session_id: str) -> SessionState:
+def session_state_get(session_id: str, *, user_id: str | int | None = None) -> SessionState:
     """Raises ``SessionCheckUnavailable`` when Redis cannot answer."""
     if not _breaker.allow():
         raise SessionCheckUnavailable()
@@ -76,13 +80,20 @@ def session_state_get(session_id: str) -> SessionState:
         pipe = _client().pipeline(transaction=False)
         pipe.exists(revoked_key(session_id))
         pipe.set(seen_key(session_id), 1, nx=True, ex=LAST_SEEN_INTERVAL_SECONDS)
-        revoked, first_this_minute = pipe.execute()
+        if user_id is not None:
+            pipe.get(user_version_key(user_id))
+        revoked, first_this_minute, *version = pipe.execute()
     except _REDIS_FAILURES as error:
         _breaker.record_failure()
         logger.warning("session revocation check failed", extra={"error": str(error)})
         raise SessionCheckUnavailable() from error
     _breaker.record_success()
-    return SessionState(revoked=bool(revoked), due_for_last_seen=bool(first_this_minute))
+    token = version[0] if version else None
+    return SessionState(
+        revoked=bool(revoked),
+        due_for_last_seen=bool(first_this_minute),
+        user_version=token.decode() if isinstance(token, bytes) else token,
+    )
 
 
 def sessions_check_available() -> None:

@@ -28,6 +28,7 @@ from apps.users.sessions import (
     session_start,
     sessions_revoke_all,
 )
+from apps.users.user_cache import user_version_bump
 from scholarnet.api.errors import ValidationFailed
 from scholarnet.cache import invalidate_on_commit
 from scholarnet.events.payloads import publish_event
@@ -214,5 +215,6 @@ def user_get_or_create_by_wechat(
         User.objects.filter(pk=user.pk, wechat_union_id__isnull=True).update(
             wechat_union_id=union_id
         )
+        user_version_bump(user.pk)  # a queryset update sends no signal
         user.wechat_union_id = union_id
     return user

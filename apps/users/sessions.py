@@ -37,6 +37,7 @@ from apps.users.errors import (
 )
 from apps.users.models import User, UserSession
 from apps.users.tokens import refresh_lifetime, refresh_token_decode, token_pair_issue
+from apps.users.user_cache import user_version_bump
 from scholarnet.api.errors import NotFound
 from scholarnet.ratelimit.ident import client_ip
 
@@ -104,6 +105,7 @@ def session_start(*, user: User, request: HttpRequest) -> IssuedSession:
         http_request.session[SESSION_ID_KEY] = str(session.sid)
         return IssuedSession(session=session)
     User.objects.filter(pk=user.pk).update(last_login=now)
+    user_version_bump(user.pk)  # a queryset update sends no signal
     return _tokens_for(session, user_agent=_user_agent(http_request))
 
 

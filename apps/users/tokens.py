@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
+import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
@@ -114,11 +117,58 @@ def _session_id_claim(value: object) -> str:
         raise TokenInvalid() from None
 
 
+class _VerifiedAccessTokens:
+    """Access tokens this process has verified, until they expire: ``(key, raw) → claims``.
+
+    A client sends the same access token with every request for its lifetime, and verifying it
+    (signature, claims) is a fixed cost per request. A token once verified under a key stays
+    valid under that key until its ``exp``, so the claims are kept until then, keyed by the
+    signing key as well (a new key verifies nothing old). Bounded; least recently used first out.
+    """
+
+    SIZE = 10_000
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> dict[str, Any] | None:
+        with self._lock:
+            claims = self._entries.get(key)
+            if claims is None:
+                return None
+            if claims["exp"] <= time.time():
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+        return dict(claims)
+
+    def put(self, key: tuple[str, str], claims: dict[str, Any]) -> None:
+        if not isinstance(claims.get("exp"), int | float):
+            return
+        with self._lock:
+            self._entries[key] = dict(claims)
+            while len(self._entries) > self.SIZE:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_verified_access_tokens = _VerifiedAccessTokens()
+
+
 def access_token_decode(raw: str) -> dict[str, Any]:
     """A valid access token's claims, ``user_id`` and ``sid`` checked; else ``TokenInvalid``."""
+    key = (settings.JWT_SIGNING_KEY or settings.SECRET_KEY, raw)
+    claims = _verified_access_tokens.get(key)
+    if claims is not None:
+        return claims
     claims = _decode(SessionAccessToken, raw)
     if not isinstance(claims.get("uah", ""), str):
         raise TokenInvalid()
+    _verified_access_tokens.put(key, claims)
     return claims
 
 

@@ -544,6 +544,10 @@ AUTH_MODE = env.str("AUTH_MODE", default="jwt")
 JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="")
 # Refuse an access token presented with another User-Agent than the one it was issued to.
 JWT_BIND_USER_AGENT = env.bool("JWT_BIND_USER_AGENT", default=True)
+# A signed-in request's user from the process while its version token in Redis is unchanged
+# (apps/users/user_cache.py): seconds a copy may live (0: load every request) and copies kept.
+USERS_AUTH_CACHE_TTL = env.int("USERS_AUTH_CACHE_TTL", default=300)
+USERS_AUTH_CACHE_SIZE = env.int("USERS_AUTH_CACHE_SIZE", default=10_000)
 # Public profiles (GET /api/v1/users/{id}) in the two-level cache, in seconds.
 USER_PROFILE_CACHE_TTL = env.int("USER_PROFILE_CACHE_TTL", default=600)
 # Cookie mode: Django sessions live in Redis and last as long as a refresh token, so a revoked

@@ -330,7 +330,7 @@ def test_the_preloaded_detail_is_not_loaded_again(author, author_client, django_
     article = published_article(author=author)
     author_client.get(ME_ARTICLES)
 
-    with django_assert_num_queries(2) as captured:  # the viewer, their likes / folder entries
+    with django_assert_num_queries(1) as captured:  # the viewer's likes / folder entries
         assert author_client.get(f"{ARTICLES}/{article.pk}").status_code == 200
 
     assert not any("articles_" in query["sql"] for query in captured.captured_queries)
