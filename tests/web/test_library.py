@@ -412,3 +412,10 @@ def test_the_article_page_carries_the_partials(reader_web, reader, author, artic
     assert anonymous.status_code == 200
     assert b"Sign in</a> to comment" in anonymous.content
     assert b'id="notification-badge"' not in anonymous.content
+
+
+def test_ids_longer_than_a_bigint_are_404(reader_web):
+    huge = "9" * 19
+    assert reader_web.post(f"/a/{huge}/like", {"action": "like"}).status_code == 404
+    assert reader_web.get(f"/me/collections/{huge}/").status_code == 404
+    assert reader_web.get(f"/c/{huge}/replies").status_code == 404

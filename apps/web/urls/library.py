@@ -2,22 +2,37 @@
 pages (collections, notifications, wallet, tipping). Literal paths, as the pages' contract
 fixes them."""
 
-from django.urls import path
+from django.urls import path, register_converter
 
 from apps.web.views import library
 
+
+class IdConverter:
+    """An id that fits a BIGINT: a longer one cannot exist, so it is a 404 (as in the API)."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(IdConverter, "library_id")
+
 urlpatterns = [
-    path("a/<int:article_id>/like", library.article_like, name="library-like"),
-    path("a/<int:article_id>/collect", library.article_collect, name="library-collect"),
-    path("a/<int:article_id>/comments", library.article_comments, name="library-comments"),
-    path("a/<int:article_id>/tip", library.article_tip, name="library-tip"),
-    path("c/<int:comment_id>/replies", library.comment_replies, name="library-replies"),
-    path("c/<int:comment_id>/delete", library.comment_delete, name="library-comment-delete"),
-    path("u/<int:user_id>/follow", library.user_follow, name="library-follow"),
+    path("a/<library_id:article_id>/like", library.article_like, name="library-like"),
+    path("a/<library_id:article_id>/collect", library.article_collect, name="library-collect"),
+    path("a/<library_id:article_id>/comments", library.article_comments, name="library-comments"),
+    path("a/<library_id:article_id>/tip", library.article_tip, name="library-tip"),
+    path("c/<library_id:comment_id>/replies", library.comment_replies, name="library-replies"),
+    path("c/<library_id:comment_id>/delete", library.comment_delete, name="library-comment-delete"),
+    path("u/<library_id:user_id>/follow", library.user_follow, name="library-follow"),
     path("t/<str:name>/follow", library.tag_follow, name="library-tag-follow"),
     path("me/collections/", library.collection_list, name="library-collections"),
     path(
-        "me/collections/<int:collection_id>/",
+        "me/collections/<library_id:collection_id>/",
         library.collection_detail,
         name="library-collection",
     ),
