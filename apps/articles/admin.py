@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from apps.articles import services
-from apps.articles.models import Article, PublishedArticle
+from apps.articles.models import Article, ArticleRevision, PublishedArticle
 from scholarnet.audit import staff_action_record
 
 
@@ -137,3 +137,17 @@ class PublishedArticleAdmin(ReadOnlyAdmin):
                     after={"taken_down": False},
                 )
         self.message_user(request, "Restored.", messages.SUCCESS)
+
+
+@admin.register(ArticleRevision)
+class ArticleRevisionAdmin(ReadOnlyAdmin):
+    """What each publication made public; immutable, so there is nothing to change here."""
+
+    list_display = ("article", "number", "title", "created_at")
+    list_select_related = ("article",)
+    raw_id_fields = ("article",)
+    search_fields = ("=article__id", "title")
+    ordering = ("-id",)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # the view page still shows it to whoever may view it

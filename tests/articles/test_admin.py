@@ -154,3 +154,25 @@ def test_admin_cannot_add_or_delete_articles(moderator_client, author):
     assert moderator_client.get(f"{LIVE}add/").status_code == 403
     assert moderator_client.get(f"{WORKING}add/").status_code == 403
     assert moderator_client.get(f"{LIVE}{article.pk}/delete/").status_code == 403
+
+
+def test_revisions_are_read_only_in_the_admin(moderator_client, author):
+    from apps.articles.models import ArticleRevision
+
+    article = published_article(author=author, title="Kept as published")
+    revision = ArticleRevision.objects.get()
+    page = f"/admin/articles/articlerevision/{revision.pk}/change/"
+
+    listed = moderator_client.get("/admin/articles/articlerevision/", {"q": "kept"})
+    changed = moderator_client.post(page, {"title": "Rewritten", "number": 9})
+
+    assert "Kept as published" in listed.content.decode()
+    assert moderator_client.get(page).status_code == 200
+    assert changed.status_code == 403
+    assert moderator_client.get("/admin/articles/articlerevision/add/").status_code == 403
+    assert (
+        moderator_client.get(f"/admin/articles/articlerevision/{revision.pk}/delete/").status_code
+        == 403
+    )
+    assert ArticleRevision.objects.get().title == "Kept as published"
+    assert article.pk == revision.article_id
