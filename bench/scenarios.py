@@ -743,3 +743,122 @@ register(
         body=f'{{"amount": {REWARD_AMOUNT}}}',
     )
 )
+
+
+# --- rewards: a reader clicking "tip" for the first time ---------------------------------------
+
+REWARD_FIRST_DIR = WORK_DIR / "wechatpay-first"
+REWARD_FIRST_PAYER = "bench-reward-first@example.org"
+# The stand-in WeChat gateway (bench/wechat_gateway.py), in the runner's process; outside the
+# range bench servers take their ports from.
+REWARD_GATEWAY_PORT = 19417
+# Each request is a new (article, amount) pair: amounts 1 … 50,000 fen but REWARD_AMOUNT (the
+# repeat scenario's pending orders), over the articles; a wrk thread takes a block of this many
+# pairs per run, and the next run (warm-up, measurement, later rounds) starts after the last.
+REWARD_FIRST_BLOCK = 100_000
+_REWARD_FIRST_SETUP = f"""
+from django.test import RequestFactory
+from django_redis import get_redis_connection
+from apps.articles import services as articles
+from apps.articles.models import PublishedArticle
+from apps.users.models import User
+from apps.users.sessions import session_start
+def user(email):
+    found = User.objects.filter(email=email).first()
+    return found or User.objects.create_user(email, "bench-pass-71")
+author = user("bench-reward-author@example.org")
+payer = user({REWARD_FIRST_PAYER!r})
+for n in range({REWARD_ARTICLES} - PublishedArticle.objects.filter(author=author).count()):
+    draft = articles.article_create(
+        author=author, title=f"Tips {{n}}", content="Body.", abstract="")
+    articles.article_publish(article_id=draft.pk, author=author)
+ids = list(
+    PublishedArticle.objects.filter(author=author).order_by("id").values_list("id", flat=True))
+# Orders cached by an earlier run would make its pairs repeats: forget them.
+redis = get_redis_connection("default")
+for key in redis.scan_iter(match=f"rewards:prepay:*:{{payer.pk}}:*", count=1000):
+    redis.delete(key)
+request = RequestFactory().post("/", HTTP_USER_AGENT={REWARD_USER_AGENT!r})
+print("token", session_start(user=payer, request=request).access)
+print("ids", ",".join(map(str, ids)))
+"""
+
+
+def reward_first_lua(*, token: str, ids: str, offset_file: Path) -> str:
+    """The wrk script: every request a pair (article, amount) no earlier request used."""
+    return (
+        f'wrk.headers["Authorization"] = "Bearer {token}"\n'
+        f'wrk.headers["User-Agent"] = "{REWARD_USER_AGENT}"\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f'local offset_file = "{offset_file}"\n'
+        "local start = tonumber(io.open(offset_file):read('*a')) or 0\n"
+        "local threads = 0\n"
+        "setup = function(thread)\n"
+        "  threads = threads + 1\n"
+        f'  thread:set("first", start + (threads - 1) * {REWARD_FIRST_BLOCK})\n'
+        "end\n"
+        "done = function(summary, latency, requests)\n"
+        "  local out = io.open(offset_file, 'w')\n"
+        f"  out:write(tostring(start + threads * {REWARD_FIRST_BLOCK}))\n"
+        "  out:close()\n"
+        "end\n"
+        f"local ids = {{{ids}}}\n"
+        "local n = 0\n"
+        "init = function(args)\n"
+        "  n = first\n"
+        "end\n"
+        "request = function()\n"
+        "  local id = ids[(n % #ids) + 1]\n"
+        "  local amount = 1 + math.floor(n / #ids) % 49999\n"
+        f"  if amount >= {REWARD_AMOUNT} then amount = amount + 1 end\n"
+        "  n = n + 1\n"
+        '  return wrk.format("POST", "/api/v1/articles/" .. id .. "/rewards", nil,'
+        " '{\"amount\": ' .. amount .. '}')\n"
+        "end\n"
+    )
+
+
+def _reward_first(context: SetupContext) -> Mapping[str, str]:
+    """Test keys, the stand-in WeChat gateway, 200 articles, a payer with no order cached."""
+    from bench.wechat_gateway import gateway_keys, gateway_start
+
+    keys = gateway_keys(REWARD_FIRST_DIR, apiv3_key=PAYMENT_APIV3_KEY)
+    gateway_start(port=REWARD_GATEWAY_PORT, keys=keys)
+    output = context.manage("shell", "-c", _REWARD_FIRST_SETUP)
+    lines = dict(line.split(" ", 1) for line in output.splitlines() if " " in line)
+    offset_file = REWARD_FIRST_DIR / "offset"
+    offset_file.write_text("0")
+    _write_script(
+        "reward_create_first",
+        reward_first_lua(token=lines["token"], ids=lines["ids"], offset_file=offset_file),
+    )
+    return {"Authorization": f"Bearer {lines['token']}", "User-Agent": REWARD_USER_AGENT}
+
+
+register(
+    Scenario(
+        name="reward_create_first",
+        path="/api/v1/articles/1/rewards",
+        description="POST /articles/{id}/rewards, a first click each time: a new (article, "
+        f"amount) pair over {REWARD_ARTICLES} articles per request, so a new reward, its ledger "
+        "accounts checked, a new payment row and a Native prepay through the wechatpayv3 SDK "
+        "(request signed, answer verified) against a stand-in WeChat gateway on localhost "
+        "(bench/wechat_gateway.py, outside the server), then the cached prepay in Redis, 201. "
+        "WeChat's own latency is not in it. The per-user reward limit is lifted for the run.",
+        setup=_reward_first,
+        script=WORK_DIR / "reward_create_first.lua",
+        server_env={
+            "RATELIMIT_REWARD_CREATE": "1000000000/60s",
+            "WECHATPAY_GATEWAY": f"http://127.0.0.1:{REWARD_GATEWAY_PORT}",
+            "WECHATPAY_MCHID": PAYMENT_MCHID,
+            "WECHATPAY_APPID": "wxbench",
+            "WECHATPAY_APIV3_KEY": PAYMENT_APIV3_KEY,
+            "WECHATPAY_PRIVATE_KEY_PATH": str(REWARD_FIRST_DIR / "merchant_key.pem"),
+            "WECHATPAY_CERT_PATH": str(REWARD_FIRST_DIR / "merchant_cert.pem"),
+            "WECHATPAY_CERT_DIR": str(REWARD_FIRST_DIR / "platform-certs"),
+        },
+        method="POST",
+        headers={"Content-Type": "application/json"},
+        body='{"amount": 499}',
+    )
+)
