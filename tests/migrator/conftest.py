@@ -15,7 +15,12 @@ SRC, DST = "default", "migrator"
 
 @pytest.fixture(autouse=True)
 def _fresh_snapshot():
-    """Each test starts and ends with no migration known to the process (no query needed)."""
+    """Each test starts and ends with no migration known to the process (no query needed).
+
+    The destination's connection is opened afresh: the schema editor of the session's
+    ``migrate`` turned its foreign-key checks back on, and the alias runs without them.
+    """
+    connections[DST].close()
     state.reset()
     yield
     state.reset()
