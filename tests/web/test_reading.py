@@ -127,7 +127,8 @@ def test_the_author_page_lists_public_articles_and_counts(web, author):
     assert response.status_code == 200
     assert page_path(shown) in html
     assert "A draft" not in html
-    assert "0 followers" in html
+    assert "0 following" in html
+    assert 'data-count="followers">0<' in html
 
 
 def test_the_tag_page_lists_the_tags_articles(web, author):
