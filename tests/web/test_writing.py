@@ -198,3 +198,24 @@ def test_writes_need_the_csrf_token(author):
     assert preview.status_code == 403
     assert htmx_preview.status_code == 200
     assert Article.objects.count() == 1
+
+
+def test_my_articles_lists_every_status_and_pages_by_id(client, monkeypatch):
+    from apps.web.views import writing
+
+    monkeypatch.setattr(writing, "MY_ARTICLES_PAGE", 2)
+    for n in range(3):
+        _new(client, title=f"Article {n}", action="publish" if n == 1 else "save")
+    _oldest, middle, newest = Article.objects.order_by("id")
+
+    first = client.get("/me/articles/").content.decode()
+    assert "Article 2" in first
+    assert "Article 1" in first
+    assert "Article 0" not in first
+    assert f"/me/articles/?before={middle.pk}" in first
+    second = client.get(f"/me/articles/?before={middle.pk}").content.decode()
+    assert "Article 0" in second
+    assert "Article 1" not in second
+    assert "?before=" not in second
+    assert newest.status == ArticleStatus.DRAFT
+    assert middle.status == ArticleStatus.PUBLISHED

@@ -221,11 +221,20 @@ def delete_view(request: HttpRequest, article_id: int) -> HttpResponse:
 def _my_articles(
     request: HttpRequest, *, errors: list[str] | None = None, status: int = 200
 ) -> HttpResponse:
-    rows = list(article_selectors.article_author_list(author=request.user)[:MY_ARTICLES_PAGE])
-    items = article_selectors.article_author_items(rows, author=request.user)
+    articles = article_selectors.article_author_list(author=request.user)
+    before = request.GET.get("before", "")
+    if before.isdigit() and len(before) <= 18:  # keyset paging on the list's -id order
+        articles = articles.filter(pk__lt=int(before))
+    rows = list(articles[: MY_ARTICLES_PAGE + 1])
+    page = rows[:MY_ARTICLES_PAGE]
+    items = article_selectors.article_author_items(page, author=request.user)
     for item in items:
         item["url"] = _article_url(item["id"], item["title"])
-    context = {"articles": items, "errors": errors or []}
+    context = {
+        "articles": items,
+        "errors": errors or [],
+        "older": page[-1].pk if len(rows) > MY_ARTICLES_PAGE else None,
+    }
     response = render(request, "web/writing/my_articles.html", context, status=status)
     add_never_cache_headers(response)
     return response
