@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import resolve
 from django_redis import get_redis_connection
 
 from apps.articles import services as article_services
@@ -16,6 +17,8 @@ from apps.interactions import reads
 from apps.interactions import services as interaction_services
 from apps.search import services as search_services
 from apps.users.models import User
+from apps.web.auth import sign_in_test_client
+from apps.web.views import reading
 from scholarnet.events.batches import decode_pack
 from scholarnet.events.envelope import Event
 from scholarnet.events.stream import emit_flush, sender_buffer, stream_key
@@ -49,8 +52,9 @@ def web() -> Client:
 
 
 def signed_in_web(user: User) -> Client:
+    """A browser-like client signed in the way the login page does it (a platform session)."""
     client = Client(HTTP_USER_AGENT=USER_AGENT)
-    client.force_login(user)
+    sign_in_test_client(client, user)
     return client
 
 
@@ -278,6 +282,25 @@ def test_a_republished_edit_shows_at_once_despite_the_cached_body(
     assert "second version" in html
     assert "first version" not in html
     assert '<span class="math inline" data-tex="x^2"><math' in html
+
+
+def test_the_converted_body_is_cached_between_anonymous_reads(web, author, monkeypatch):
+    article = published_article(author=author, title="Cached twice")
+    calls = []
+    convert = reading.math_to_mathml
+    monkeypatch.setattr(reading, "math_to_mathml", lambda html: calls.append(1) or convert(html))
+
+    first = web.get(page_path(article)).content
+    second = web.get(page_path(article)).content
+
+    assert len(calls) == 1
+    assert b"<math" in first
+    assert b"<math" in second
+
+
+def test_the_edit_page_path_is_not_taken_by_the_article_page():
+    assert resolve("/a/5/some-title/").url_name == "article"
+    assert resolve("/a/5/edit/").url_name != "article"
 
 
 # --- queries do not grow with the page size ----------------------------------------------------
