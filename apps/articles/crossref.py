@@ -14,6 +14,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx2
 import nh3
@@ -103,7 +104,8 @@ def crossref_work(doi: str) -> CrossrefWork:
         timeout=settings.ARTICLE_CROSSREF_TIMEOUT,  # type: ignore[arg-type]
     )
     try:
-        body = client.works(ids=doi)
+        # Percent-encoded: a suffix may hold "?", "#" or "%", which would end or alter the path.
+        body = client.works(ids=quote(doi, safe="/"))
     except httpx2.HTTPStatusError as error:
         if error.response.status_code == 404:
             raise DoiNotFound() from error

@@ -223,3 +223,15 @@ def test_imports_are_rate_limited_per_user(author_client, reader_client, crossre
 
     assert codes == [404, 404, 429]
     assert other.status_code == 404
+
+
+def test_a_doi_with_url_characters_reaches_crossref_whole(author_client, crossref):
+    doi = "10.1002/(sici)1097-4636?x#y%z"
+    crossref.works[doi] = {"title": ["Odd suffix"]}
+
+    response = author_client.post(IMPORT, {"doi": doi})
+
+    assert response.status_code == 201
+    assert response.json()["doi"] == doi
+    [request] = crossref.requests
+    assert request.url.query == b""
