@@ -97,7 +97,7 @@ def test_a_reader_likes_comments_replies_follows_and_tips(
     assert "¥9.00" in wallet.locator(".balance").inner_text()
 
 
-def test_without_javascript_the_actions_are_form_posts(signed_in_page, author, article):
+def test_without_javascript_the_actions_are_form_posts(simulator, signed_in_page, author, article):
     reader = UserFactory(nickname="Edsger")
     page = signed_in_page(reader, js=False)
     _open_article(page, article)
@@ -118,4 +118,7 @@ def test_without_javascript_the_actions_are_form_posts(signed_in_page, author, a
     page.wait_for_selector(f'#follow-{author.pk} button:text-is("Following")')
 
     page.goto(f"/a/{article.pk}/tip")
-    assert page.locator('input[name="amount"]').count() >= 1
+    page.get_by_role("button", name="Continue to WeChat Pay").click()
+    page.wait_for_selector("#tip-status[data-status='pending'] svg")
+    page.get_by_role("link", name="Refresh").click()  # no polling without scripts: a link
+    page.wait_for_selector("#tip-status[data-status='pending']")
