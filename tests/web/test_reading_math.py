@@ -1,0 +1,63 @@
+"""apps.web.math: the renderer's TeX becomes MathML; anything unsafe or broken stays TeX text."""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.articles.rendering import render_markdown
+from apps.web import math
+
+
+def test_inline_display_and_block_math_become_mathml():
+    html = render_markdown("Mass $E=mc^2$ and $$\\frac{1}{2}$$ here.\n\n$$\n\\int_0^1 x\\,dx\n$$\n")
+
+    out = math.math_to_mathml(html)
+
+    assert '<span class="math inline" data-tex="E=mc^2"><math' in out
+    assert '<span class="math display" data-tex="\\frac{1}{2}"><math' in out
+    assert '<div class="math block" data-tex="\\int_0^1 x\\,dx"><math' in out
+    assert out.count('display="block"') == 2
+    assert out.count('display="inline"') == 1
+
+
+def test_markup_inside_tex_stays_escaped_text():
+    html = render_markdown("Evil $\\text{<script>alert(1)</script>}$ and $a<b$.")
+
+    out = math.math_to_mathml(html)
+
+    assert "<script" not in out
+    assert "&lt;" in out or "&#x0003C;" in out
+    assert 'data-tex="a&lt;b"' in out
+
+
+def test_tex_the_converter_rejects_keeps_the_escaped_tex(monkeypatch):
+    def broken(tex, display):
+        raise ValueError("unbalanced braces")
+
+    monkeypatch.setattr(math, "convert", broken)
+    html = render_markdown("Broken $x^{2$ here and $a<b$.")
+
+    assert math.math_to_mathml(html) == html
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<math xmlns="http://www.w3.org/1998/Math/MathML"><script>x</script></math>',
+        '<math xmlns="http://www.w3.org/1998/Math/MathML"><mi onclick="x">a</mi></math>',
+        '<math xmlns="http://www.w3.org/1998/Math/MathML"><mi href="javascript:x">a</mi></math>',
+        '<math xmlns="http://evil.example/"><mi>a</mi></math>',
+        '<svg><math xmlns="http://www.w3.org/1998/Math/MathML"></math></svg>',
+    ],
+)
+def test_converter_output_outside_the_allowlist_falls_back_to_tex(monkeypatch, markup):
+    monkeypatch.setattr(math, "convert", lambda tex, display: markup)
+    html = render_markdown("Value $x$.")
+
+    assert math.math_to_mathml(html) == html
+
+
+def test_html_without_math_is_returned_as_it_is():
+    html = "<p>No formulas at all.</p>"
+
+    assert math.math_to_mathml(html) is html
