@@ -49,3 +49,25 @@ def test_sign_in_then_sign_out_the_other_browser(js, page, page_nojs, new_contex
     browser.click("#logout-form button")
     browser.wait_for_url(re.compile(r".*/$"))
     assert UserSession.objects.filter(user=user, revoked_at__isnull=True).count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_wechat_qr_sign_in_against_the_simulator(page, live_url, settings, tmp_path):
+    from apps.wechat_sim.keys import login_settings
+
+    for name, value in login_settings(directory=tmp_path, site_url=live_url).items():
+        setattr(settings, name, value)
+    settings.WECHAT_REDIRECT_URI = ""
+
+    page.goto(f"{live_url}/login/wechat/")
+    assert page.locator(".wechat-qr svg").count() == 1
+    page.click("#wechat-authorize")
+    # The simulator's page stands in for scanning the QR code with the WeChat app.
+    page.fill("input[name=name]", "Lin Wei")
+    page.click("button")
+    page.wait_for_url(re.compile(r"^[^?]*/$"))
+
+    session = UserSession.objects.get(revoked_at__isnull=True)
+    assert session.user.nickname == "Lin Wei"
+    page.goto(f"{live_url}/me/sessions/")
+    assert page.locator(".session-item.current").count() == 1
