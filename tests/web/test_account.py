@@ -130,16 +130,60 @@ def test_an_expired_platform_session_signs_the_browser_out(client, user):
     assert client.get("/me/sessions/").status_code == 302
 
 
-def test_api_requests_skip_the_web_session_check(client, user, django_assert_num_queries):
+def test_only_page_requests_with_a_session_cookie_pay_the_check(client, user, monkeypatch):
+    checked: list[str] = []
+    real_check = revocation.session_state_get
+
+    def counting_check(session_id, **kwargs):
+        checked.append(session_id)
+        return real_check(session_id, **kwargs)
+
+    monkeypatch.setattr(revocation, "session_state_get", counting_check)
+    assert Client().get("/login/").status_code == 200  # no session cookie: nothing to check
+    assert checked == []
     _login(client, user.email, PASSWORD)
-    sessions_before = UserSession.objects.get(user=user)
+    sid = client.session[SESSION_ID_KEY]
     from apps.users.services import sessions_revoke_all
 
     sessions_revoke_all(user=user)
-    # Under /api/ the middleware does nothing: the web session is still there afterwards.
+    # Under /api/ the middleware does nothing: DRF authenticates those requests itself, and
+    # the web session is still there afterwards.
     client.get("/api/v1/articles")
+    assert checked == []
+    assert client.session.get(SESSION_ID_KEY) == sid
 
-    assert client.session.get(SESSION_ID_KEY) == str(sessions_before.sid)
+    client.get("/me/sessions/")
+
+    assert checked == [sid]
+    assert SESSION_ID_KEY not in client.session
+
+
+def test_a_redis_outage_is_a_503_not_a_sign_out(client, user, monkeypatch):
+    from apps.users.errors import SessionCheckUnavailable
+
+    _login(client, user.email, PASSWORD)
+
+    def unavailable(session_id, **kwargs):
+        raise SessionCheckUnavailable()
+
+    monkeypatch.setattr(revocation, "session_state_get", unavailable)
+    response = client.get("/me/sessions/")
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    monkeypatch.undo()
+    assert _signed_in_as(client)
+
+
+@override_settings(RATELIMIT_CODE_SEND_IP="2/1h")
+def test_code_sends_from_one_address_are_throttled_as_the_apis_are(client):
+    for n in range(2):
+        assert client.post("/login/sms/send", {"phone": f"+861380013800{n}"}).status_code == 200
+
+    response = client.post("/login/sms/send", {"phone": "+8613800138009"})
+
+    assert response.status_code == 429
+    assert SmsMessage.objects.count() == 2
 
 
 def test_logout_is_post_only_with_csrf_and_revokes_the_platform_session(user):
