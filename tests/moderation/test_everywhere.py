@@ -94,3 +94,33 @@ def test_a_redelivered_action_notifies_once_and_a_dismissal_nobody(committed, li
     LocalTransport().send([Event.from_outbox(row)])  # the relay sent it again
 
     assert Notification.objects.filter(recipient_id=live.author_id).count() == 1
+
+
+@pytest.mark.parametrize("reversed_delivery", [False, True], ids=["in_order", "deletion_last"])
+def test_a_comment_taken_down_from_the_admin_tells_its_author_why_in_any_delivery_order(
+    committed, live, moderator_client, reversed_delivery
+):
+    from apps.comments import services as comments
+
+    commenter = UserFactory(nickname="Bob")
+    comment = committed(
+        comments.comment_create, user=commenter, article_id=live.pk, content="Buy my pills"
+    )
+    assert report(signed_in_client(UserFactory()), "comment", comment.pk).status_code == 201
+    target = ReportedTarget.objects.get()
+    Notification.objects.all().delete()  # the comment's own notice to the article's author
+    before = OutboxEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+    action(moderator_client, "take_down", [target], reason="Advertising")
+    rows = list(OutboxEvent.objects.filter(id__gt=before).order_by("id"))
+    if reversed_delivery:
+        rows.reverse()  # another partition: the deletion may be handled after the action
+    LocalTransport().send([Event.from_outbox(row) for row in rows])
+
+    [notification] = Notification.objects.filter(recipient_id=commenter.pk)
+    assert notification.kind == "moderation"
+    assert notification.preview == "take down: Advertising"
+    assert notification.article_id == live.pk
+    # It names the article, not the deleted comment, and keeps none of the comment's text.
+    assert notification.title == "Perpetual motion machines"
+    assert notification.comment_id is None
