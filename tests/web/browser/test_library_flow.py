@@ -56,6 +56,12 @@ def test_a_reader_likes_comments_replies_follows_and_tips(
     page.wait_for_selector('.action-like.is-on [data-count="like"]:text-is("1")')
     screenshot(page, "liked")
 
+    # An error answers in place too: a new account may not post links yet (400).
+    page.fill(f"#comment-new-{article.pk}", "See https://example.org/spam")
+    page.get_by_role("button", name="Post comment").click()
+    page.wait_for_selector('.comment-form .form-feedback [data-code="comment_links_not_allowed"]')
+    assert page.locator(".comment", has_text="example.org").count() == 0
+
     page.fill(f"#comment-new-{article.pk}", "Is $E=mc^2$ exact here?")
     page.get_by_role("button", name="Post comment").click()
     comment = page.locator(".comment", has_text="exact here").first
