@@ -46,6 +46,11 @@ class Migration(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.model_label}: {self.source_alias} → {self.destination_alias})"
 
+    def model_class(self) -> type[models.Model]:
+        from django.apps import apps
+
+        return apps.get_model(self.model_label)
+
     @property
     def authoritative_alias(self) -> str:
         return authoritative(self.mode, self.source_alias, self.destination_alias)

@@ -33,7 +33,7 @@ def migration_get(name: str) -> Migration:
 
 
 def model_of(migration: Migration) -> type[models.Model]:
-    return apps.get_model(migration.model_label)
+    return migration.model_class()
 
 
 def migration_create(

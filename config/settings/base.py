@@ -849,3 +849,8 @@ REWARDS_SUMMARY_CACHE_TTL = env.int("REWARDS_SUMMARY_CACHE_TTL", default=60)
 MIGRATOR_MODE_TTL = env.float("MIGRATOR_MODE_TTL", default=2.0)
 # Rows per batch of a validation pass and of a backfill (keyset over the primary key).
 MIGRATOR_BATCH_SIZE = env.int("MIGRATOR_BATCH_SIZE", default=500)
+# An incremental validation of every migration in a double-write mode (apps.migrator.tasks).
+CELERY_BEAT_SCHEDULE["migrator-validate-incremental"] = {
+    "task": "apps.migrator.tasks.migrator_validate_incremental",
+    "schedule": env.float("MIGRATOR_VALIDATE_EVERY", default=300.0),
+}

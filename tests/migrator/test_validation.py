@@ -128,3 +128,17 @@ def test_the_command_validates_with_a_progress_bar_and_reports(capsys):
     out = capsys.readouterr()
     assert "32 rows checked, 7 mismatches" in out.out  # 30 keys and the destination's 2 extra
     assert ArticleStat.objects.using(DST).filter(pk=4).exists()  # fixed by the consumer
+
+
+def test_the_beat_job_validates_every_double_write_incrementally():
+    create(STAT, mode="src_first")
+    create("interactions.ArticleLike", mode="src_first", name="likes")  # no updated_at: skipped
+    seed()
+    from apps.migrator import tasks
+
+    tasks.migrator_validate_incremental()
+
+    run = Validation.objects.get()
+    assert (run.kind, run.status, run.migration.name) == ("incremental", "finished", "m")
+    assert run.mismatches == 7  # every seeded row changed within the last hour
+    assert run.migration.validated_until is not None
