@@ -326,6 +326,19 @@ def test_wechat_qr_login_through_the_callback(client, settings):
     assert _signed_in_as(client)
 
 
+def test_wechat_callback_keeps_the_configured_site(client, settings):
+    settings.WECHAT_LOGIN_ENABLED = True
+    settings.SOCIAL_AUTH_WEIXIN_KEY = "wx0123456789abcdef"
+    settings.SOCIAL_AUTH_WEIXIN_SECRET = "test-app-secret"
+    settings.WECHAT_REDIRECT_URI = "https://scholarnet.example/api/v1/auth/wechat/callback"
+
+    body = client.get("/login/wechat/").content.decode()
+
+    url = re.search(r'href="([^"]+)" id="wechat-authorize"', body)[1].replace("&amp;", "&")
+    redirect_uri = parse_qs(urlsplit(url).query)["redirect_uri"]
+    assert redirect_uri == ["https://scholarnet.example/login/wechat/callback"]
+
+
 def test_wechat_tab_when_disabled_says_so(client, settings):
     settings.WECHAT_LOGIN_ENABLED = False
 

@@ -71,6 +71,17 @@ def test_preview_renders_math_with_the_servers_renderer(client):
     assert "<script" not in body
 
 
+def test_preview_refuses_what_saving_would(client, settings):
+    settings.ARTICLE_CONTENT_MAX_BYTES = 100
+
+    response = client.post("/write/preview", {"content": "x" * 101})
+    saved = client.post("/write/", {"title": "T", "content": "x" * 101, "action": "save"})
+
+    assert response.status_code == 413
+    assert saved.status_code == 413
+    assert 'role="alert"' in response.content.decode()
+
+
 def test_preview_escapes_raw_html(client):
     body = client.post("/write/preview", {"content": "<script>alert(1)</script>"}).content.decode()
 

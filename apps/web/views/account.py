@@ -194,7 +194,13 @@ def _wechat_url_for_pages(url: str, request: HttpRequest) -> str:
     """The QR-connect URL with WeChat sending the browser back to the page's callback."""
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
-    if not settings.WECHAT_REDIRECT_URI:
+    # WeChat checks only the callback's domain against the app's registration: the configured
+    # callback's site (the API's, behind any proxy) with the page's own path.
+    configured = urlsplit(settings.WECHAT_REDIRECT_URI)
+    if configured.scheme and configured.netloc:
+        site = f"{configured.scheme}://{configured.netloc}"
+        query["redirect_uri"] = site + WECHAT_CALLBACK_PATH
+    else:
         query["redirect_uri"] = request.build_absolute_uri(WECHAT_CALLBACK_PATH)
     return urlunsplit(parts._replace(query=urlencode(query)))
 

@@ -17,6 +17,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -27,7 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.articles import selectors as article_selectors
 from apps.articles import services as article_services
-from apps.articles.errors import ArticleNotFound
+from apps.articles.errors import ArticleNotFound, ContentTooLarge
 from apps.articles.rendering import render_markdown
 from apps.articles.serializers import (
     ArticleCreateInputSerializer,
@@ -183,6 +184,10 @@ def edit_view(request: HttpRequest, article_id: int) -> HttpResponse:
 def preview_view(request: HttpRequest) -> HttpResponse:
     """The rendered content alone (htmx swaps it into the editor's preview pane)."""
     content = request.POST.get("content", "").replace("\r\n", "\n")
+    if len(content.encode()) > settings.ARTICLE_CONTENT_MAX_BYTES:
+        # What saving would refuse (413 content_too_large) is not rendered either.
+        error = ContentTooLarge()
+        return render(request, "web/account/_errors.html", {"errors": [error.detail]}, status=413)
     response = render(request, "web/writing/_preview.html", {"preview": preview_html(content)})
     add_never_cache_headers(response)
     return response
