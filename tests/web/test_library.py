@@ -419,3 +419,33 @@ def test_ids_longer_than_a_bigint_are_404(reader_web):
     assert reader_web.post(f"/a/{huge}/like", {"action": "like"}).status_code == 404
     assert reader_web.get(f"/me/collections/{huge}/").status_code == 404
     assert reader_web.get(f"/c/{huge}/replies").status_code == 404
+
+
+def test_the_apis_throttles_apply(settings, reader_web, reader, article):
+    settings.RATELIMIT_LIKE = "1/60s"
+    assert reader_web.post(f"/a/{article.pk}/like", {"action": "like"}).status_code == 303
+    limited = reader_web.post(f"/a/{article.pk}/like", {"action": "unlike"}, headers=HX)
+    assert limited.status_code == 429
+    assert int(limited["Retry-After"]) >= 1
+    assert b'data-code="rate_limited"' in limited.content
+    assert counts(article, reader)["like_count"] == 1
+
+
+def test_mark_one_notification_read_and_others_ids_are_ignored(reader_web, author_web, article):
+    from apps.notifications.models import Notification
+
+    reader_web.post(f"/a/{article.pk}/comments", {"content": "One"})
+    reader_web.post(f"/a/{article.pk}/like", {"action": "like"})
+    deliver(*set(OutboxEvent.objects.values_list("type", flat=True)))
+    mine = list(Notification.objects.order_by("id"))
+    assert len(mine) == 2
+
+    assert reader_web.post("/me/notifications/", {"ids": [mine[0].pk]}).status_code == 303
+    assert Notification.objects.filter(read_at__isnull=False).count() == 0  # not the reader's
+    response = author_web.post("/me/notifications/", {"ids": [mine[0].pk]})
+    assert response.status_code == 303
+    assert response["Location"] == "/me/notifications/"
+    assert list(Notification.objects.filter(read_at__isnull=True)) == [mine[1]]
+    unread = author_web.get("/me/notifications/?unread=1").content.decode()
+    assert unread.count('class="notification is-unread"') == 1
+    assert author_web.post("/me/notifications/", {}).status_code == 400

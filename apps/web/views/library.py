@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import segno
 from django.conf import settings
@@ -337,7 +337,7 @@ def tag_follow(request: HttpRequest, name: str) -> HttpResponse:
             "web/library/_tag_follow_button.html",
             {"tag_name": display, "tag_followed": on},
         )
-    return _see_other(_back(request, f"/t/{name}/"))
+    return _see_other(_back(request, f"/t/{quote(name, safe='')}/"))
 
 
 # --- comments ------------------------------------------------------------------------------------
