@@ -200,6 +200,22 @@ def test_a_draft_a_private_and_a_withdrawn_article_are_404_for_other_readers(web
         assert reader_web.get(page_path(article)).status_code == 404
         assert web.get(f"/a/{article.pk}/").status_code == 404
         assert signed_in_client(reader).get(f"/api/v1/articles/{article.pk}").status_code == 404
+    # As in the API, the author still reads the withdrawn (private) live copy.
+    own = signed_in_web(author).get(page_path(withdrawn))
+    assert own.status_code == 200
+    assert "Only you can see this article" in own.content.decode()
+    assert signed_in_client(author).get(f"/api/v1/articles/{withdrawn.pk}").status_code == 200
+    for listing in ("/", f"/u/{author.pk}/", "/feeds/latest.atom", "/sitemap.xml"):
+        assert page_path(withdrawn) not in web.get(listing).content.decode(), listing
+
+
+def test_an_article_taken_down_by_a_moderator_is_404(web, author, reader):
+    article = published_article(author=author, title="Taken down")
+    moderator = User.objects.create_superuser("mod@example.org", "moderator-pass-91")
+    article_services.article_take_down(article_id=article.pk, moderator=moderator, reason="spam")
+
+    assert signed_in_web(reader).get(page_path(article)).status_code == 404
+    assert signed_in_client(reader).get(f"/api/v1/articles/{article.pk}").status_code == 404
 
 
 def test_an_unknown_author_is_404_and_browsers_get_an_html_page(web, settings):

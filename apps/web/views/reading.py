@@ -107,6 +107,17 @@ def _body_html(article: dict[str, Any]) -> str:
     return str(body)
 
 
+def _is_public(article: dict[str, Any], *, viewer: Any) -> bool:
+    """Whether everyone may read it: only its author also reads a private or taken-down one."""
+    if viewer is None or viewer.pk != article["author"]["id"]:
+        return True  # article_get_for_reader let a reader who is not the author see it
+    try:
+        article_get_for_reader(article_id=article["id"], user=None)  # the cached detail again
+    except ArticleNotFound:
+        return False
+    return True
+
+
 @require_GET
 def article_detail(
     request: HttpRequest, article_id: int | str, slug: str | None = None
@@ -131,6 +142,7 @@ def article_detail(
         author = {**article["author"], "about": "", "follower_count": 0, "followed": False}
     context = {
         "article": article,
+        "public": _is_public(article, viewer=_signed_in(request)),
         "author": author,
         "body_html": _body_html(article),
         "canonical_url": request.build_absolute_uri(canonical),
