@@ -50,11 +50,12 @@ def _page(page_size: int) -> dict[str, Any]:
     )
 
 
-class _CountsTier:
+class AnonymousCountsTier:
     """The anonymous fields appended to the first page's items, kept for a few seconds.
 
-    One entry (the page everyone reads), replaced whole; threads that miss at the same moment
-    may each read the counts once, which is cheaper than making them wait for each other.
+    One entry (the page everyone reads; the hot list keeps a tier of its own), replaced whole;
+    threads that miss at the same moment may each read the counts once, which is cheaper than
+    making them wait for each other.
     """
 
     def __init__(self) -> None:
@@ -78,7 +79,7 @@ class _CountsTier:
             self._entry = None
 
 
-anonymous_counts = _CountsTier()
+anonymous_counts = AnonymousCountsTier()
 
 
 def article_public_first_page_json(*, page_size: int) -> bytes:

@@ -1,10 +1,11 @@
-"""Serving the hot list: the cached ranking, filtered against the live store on every read.
+"""Serving the hot list: the cached ranking, and the cached list of its articles public now.
 
 Read order (the kernel two-level cache): the process-local copy, then Redis, then the stored
 ``HotList`` row; each recompute invalidates the key everywhere (pub/sub) and warms it again.
 When Redis fails, the stale local copy answers (the cache's own fallback). The ranking only
-names ids: each read keeps those still public, in one query, so a withdrawn or taken-down
-article drops out at once rather than at the next recompute.
+names ids: the ones public now, as list items, are cached beside it
+(:mod:`apps.ranking.hot_page`) and dropped by every change to an article's public state, so a
+withdrawn or taken-down article drops out at once rather than at the next recompute.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from apps.articles.selectors import article_list_items, article_public_list
 from apps.interactions.models import ArticleStat
+from apps.ranking.hot_page import hot_live_invalidate, hot_page_items
 from apps.ranking.models import HOT_LIST_ID, HotList
 from apps.ranking.scoring import ScoreFormula
 from scholarnet.cache import two_level_cache
@@ -48,22 +49,20 @@ def hot_list_get() -> dict[str, Any]:
 
 
 def hot_list_invalidate() -> None:
-    """Drop every process's copy and Redis's, then load the new one into both."""
+    """Drop every process's copy and Redis's, then load the new one into both; the live
+    articles' page (:mod:`apps.ranking.hot_page`) goes with it."""
     hot_cache.invalidate(HOT_LIST_KEY)
     hot_list_get()
+    hot_live_invalidate()
 
 
 def hot_articles_page(*, user: Any, offset: int, page_size: int) -> HotPage:
-    """One page of the public hot list, with counts and the viewer's flags (in bulk)."""
-    ranked = [int(article_id) for article_id, _score in hot_list_get()["entries"]]
-    public = article_public_list().rows_queryset(ranked) if ranked else []
-    rows = {row.pk: row for row in public}
-    live = [rows[article_id] for article_id in ranked if article_id in rows]
-    page = live[offset : offset + page_size]
-    more = offset + page_size < len(live)
-    return HotPage(
-        items=article_list_items(page, user=user), next_offset=offset + page_size if more else None
-    )
+    """One page of the public hot list, with counts and the viewer's flags (in bulk).
+
+    From the cached live list (:func:`apps.ranking.hot_page.hot_live_get`): no query per read.
+    """
+    items, more = hot_page_items(offset=offset, page_size=page_size, user=user)
+    return HotPage(items=items, next_offset=offset + page_size if more else None)
 
 
 def article_score_explain(*, article: Any, now: datetime | None = None) -> dict[str, Any]:

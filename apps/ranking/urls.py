@@ -3,7 +3,8 @@
 from django.urls import path
 
 from apps.ranking.apis import HotArticlesView
+from apps.ranking.hot_page import hot_list_view
 
 urlpatterns = [
-    path("articles/hot", HotArticlesView.as_view(), name="articles-hot"),
+    path("articles/hot", hot_list_view(HotArticlesView.as_view()), name="articles-hot"),
 ]

@@ -74,5 +74,6 @@ def anonymous_fast_path(
     # drf-spectacular documents views by their class; this one is the API view's twin.
     view.cls = api_view.cls  # type: ignore[attr-defined]
     view.initkwargs = api_view.initkwargs  # type: ignore[attr-defined]
-    view.actions = api_view.actions  # type: ignore[attr-defined]
+    if hasattr(api_view, "actions"):  # a viewset's; a plain APIView has none
+        view.actions = api_view.actions  # type: ignore[attr-defined]
     return view

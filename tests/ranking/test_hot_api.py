@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from apps.articles import services as article_services
 from apps.interactions.models import ArticleStat
-from apps.ranking import services
+from apps.ranking import hot_page, services
 from tests.articles.conftest import signed_in_client
 from tests.ranking.conftest import HOT, live_article
 from tests.users.conftest import USER_AGENT
@@ -89,9 +89,15 @@ def test_a_bad_page_size_is_a_400_naming_the_field(client, ranked, page_size):
     assert "page_size" in response.json()["extra"]["fields"]
 
 
-def test_withdrawn_and_taken_down_articles_drop_out_at_once(client, ranked, author, moderator):
-    article_services.article_withdraw(article_id=ranked[0], author=author)
-    article_services.article_take_down(article_id=ranked[2], moderator=moderator, reason="spam")
+def test_withdrawn_and_taken_down_articles_drop_out_at_once(
+    client, ranked, author, moderator, django_capture_on_commit_callbacks
+):
+    assert len(client.get(HOT).json()["results"]) == 5  # the live list cached, here and in Redis
+    with django_capture_on_commit_callbacks(execute=True):
+        article_services.article_withdraw(article_id=ranked[0], author=author)
+        article_services.article_take_down(
+            article_id=ranked[2], moderator=moderator, reason="spam"
+        )
 
     ids = [item["id"] for item in client.get(HOT).json()["results"]]
 
@@ -108,15 +114,58 @@ def test_a_signed_in_reader_gets_the_flags(ranked):
     assert [item["liked"] for item in results] == [False, True, False, False, False]
 
 
-def test_the_query_count_does_not_grow_with_the_page(client, ranked, django_assert_num_queries):
-    # The live filter of all ranked ids, then the page's tags and authors; counts come from the
-    # Redis hashes once warm.
+def test_a_warm_hot_list_costs_no_query_whatever_the_page(
+    client, ranked, django_assert_num_queries
+):
+    # The live articles' list is cached (apps.ranking.hot_page); counts come from Redis.
     client.get(HOT, {"page_size": 5})  # warm the caches every request shares
-    with django_assert_num_queries(3) as small:
+    with django_assert_num_queries(0):
         client.get(HOT, {"page_size": 1})
-    with django_assert_num_queries(3) as large:
+    with django_assert_num_queries(0):
         client.get(HOT, {"page_size": 5})
-    assert len(small.captured_queries) == len(large.captured_queries)
+
+
+def test_a_cold_hot_list_costs_the_same_queries_whatever_the_page(client, ranked):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(HOT)  # the ranking itself in the process
+    costs = []
+    for size in (1, 5):
+        hot_page.hot_live_invalidate()
+        with CaptureQueriesContext(connection) as captured:
+            assert len(client.get(HOT, {"page_size": size}).json()["results"]) == size
+        costs.append(len(captured.captured_queries))
+
+    # The live filter of all ranked ids, then the live articles' tags and authors.
+    assert costs == [3, 3]
+
+
+def test_a_new_ranking_replaces_the_cached_list(client, ranked):
+    assert client.get(HOT).json()["results"][0]["id"] == ranked[0]
+    ArticleStat.objects.filter(article_id=ranked[4]).update(like_count=10_000)
+
+    services.ranking_compute(now=timezone.now())
+
+    assert client.get(HOT).json()["results"][0]["id"] == ranked[4]
+
+
+def test_the_anonymous_fast_path_answers_the_drf_views_bytes(client, ranked, settings):
+    from django.test import RequestFactory
+
+    from apps.ranking.apis import HotArticlesView
+
+    settings.RANKING_PAGE_SIZE = 2  # a next link too
+    fast = client.get(HOT)
+    request = RequestFactory().get(HOT, HTTP_USER_AGENT=USER_AGENT)
+    drf = HotArticlesView.as_view()(request)
+    drf.render()
+
+    assert fast.content == drf.content
+    assert fast["Content-Type"] == drf["Content-Type"]
+    through_drf = client.get(HOT, {"page_size": 2})  # a query string: the DRF view answers
+    assert (fast["Vary"], fast["Allow"]) == (through_drf["Vary"], through_drf["Allow"])
+    assert fast.json()["next"] is not None
 
 
 def test_an_empty_hot_list_before_the_first_computation(client):
