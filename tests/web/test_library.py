@@ -449,3 +449,16 @@ def test_mark_one_notification_read_and_others_ids_are_ignored(reader_web, autho
     unread = author_web.get("/me/notifications/?unread=1").content.decode()
     assert unread.count('class="notification is-unread"') == 1
     assert author_web.post("/me/notifications/", {}).status_code == 400
+
+
+def test_comments_of_a_private_article_are_404(reader_web, author, article):
+    from apps.comments.services import comment_create
+
+    root = comment_create(user=author, article_id=article.pk, content="before")
+    article_services.article_withdraw(article_id=article.pk, author=author)
+    assert Client().get(f"/a/{article.pk}/comments").status_code == 404
+    assert Client().get(f"/c/{root.pk}/replies").status_code == 404
+    response = reader_web.post(f"/a/{article.pk}/comments", {"content": "after"})
+    assert response.status_code == 404
+    assert reader_web.post(f"/c/{root.pk}/delete").status_code == 404
+    assert Comment.objects.filter(pk=root.pk).exists()
