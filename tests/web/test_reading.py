@@ -13,6 +13,7 @@ from django.urls import resolve
 from django_redis import get_redis_connection
 
 from apps.articles import services as article_services
+from apps.follows import services as follow_services
 from apps.interactions import reads
 from apps.interactions import services as interaction_services
 from apps.search import services as search_services
@@ -119,6 +120,37 @@ def test_home_shows_latest_hot_tag_chips_and_the_signed_in_readers_feed(web, aut
     assert "Your feed" in signed_in
     assert 'action="/logout/"' in signed_in
     assert 'href="/me/notifications/"' in signed_in
+
+
+def test_the_signed_in_readers_feed_holds_the_followed_authors_article(author, reader):
+    followed = published_article(author=author, title="From a followed author")
+    published_article(author=UserFactory(), title="From a stranger")
+    follow_services.user_follow(follower=reader, followee_id=author.pk)
+
+    response = signed_in_web(reader).get("/")
+
+    feed = [item["id"] for item in response.context["feed"]]
+    assert feed == [followed.pk]
+    html = response.content.decode()
+    feed_section = html[html.index('id="feed-heading"') : html.index('id="latest-heading"')]
+    assert page_path(followed) in feed_section
+
+
+def test_search_pages_ten_results_at_a_time(web, author, search_index):
+    for index in range(12):
+        article = published_article(author=author, title=f"Eigenvalue note {index}")
+        search_services.search_article_sync(article_id=article.pk)
+
+    first = web.get("/search", {"q": "eigenvalue", "type": "articles"})
+    second = web.get("/search", {"q": "eigenvalue", "type": "articles", "page": 2})
+
+    assert len(first.context["results"]) == 10
+    assert 'rel="next"' in first.content.decode()
+    assert len(second.context["results"]) == 2
+    assert 'rel="prev"' in second.content.decode()
+    assert 'rel="next"' not in second.content.decode()
+    ids = {row["id"] for row in first.context["results"] + second.context["results"]}
+    assert len(ids) == 12
 
 
 def test_the_author_page_lists_public_articles_and_counts(web, author):
