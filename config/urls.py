@@ -20,6 +20,7 @@ api_v1_patterns: list = [
     path("", include("apps.follows.urls")),
     path("", include("apps.feed.urls")),
     path("", include("apps.comments.urls")),
+    path("", include("apps.attachments.urls")),
     path("", include("apps.notifications.urls")),
     path("", include("apps.payments.urls")),
     path("", include("apps.moderation.urls")),

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 
 from apps.articles.models import LiveStatus, PublishedArticle, PublishedArticleTag
 from apps.articles.rendering import plain_text
+from apps.articles.search_extras import search_documents_extend
 
 _DOCUMENT_FIELDS = (
     "id",
@@ -38,7 +39,7 @@ def _documents(articles: list[PublishedArticle]) -> list[dict[str, Any]]:
     )
     for article_id, name in rows:
         tags[article_id].append(name)
-    return [
+    documents = [
         {
             "id": article.pk,
             "title": article.title,
@@ -51,6 +52,7 @@ def _documents(articles: list[PublishedArticle]) -> list[dict[str, Any]]:
         }
         for article in articles
     ]
+    return search_documents_extend(documents)  # text other apps add (attachments' PDFs)
 
 
 def article_search_document(*, article_id: int) -> dict[str, Any] | None:
@@ -64,7 +66,8 @@ def article_search_document(*, article_id: int) -> dict[str, Any] | None:
 def article_search_documents(*, after_id: int = 0, batch_size: int = 500) -> list[dict[str, Any]]:
     """The next ``batch_size`` public articles with ``id > after_id``, in id order (reindexing).
 
-    Two queries per batch whatever its size: the articles with their authors, then their tags.
+    Two queries per batch whatever its size: the articles with their authors, then their tags;
+    and one per registered text extras provider (``search_extras.py``: the attachments' text).
     """
     articles = (
         _public()

@@ -69,6 +69,7 @@ LOCAL_APPS = [
     "apps.follows",
     "apps.feed",
     "apps.comments",
+    "apps.attachments",
     "apps.notifications",
     "apps.payments",
     "apps.moderation",
@@ -386,9 +387,47 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Deployed settings (single.py, production.py) use these: hashed, compressed names that browsers
 # may cache forever. They need collectstatic's manifest, so development and tests keep the default.
+# --- Attachments (apps.attachments) --------------------------------------------------------------
+# PDFs attached to articles: at most this many bytes each (else 413 attachment_too_large), at most
+# ATTACHMENTS_PER_ARTICLE per article, and at most ATTACHMENTS_TEXT_MAX_CHARS characters of each
+# one's extracted text go into the article's search document.
+ATTACHMENTS_MAX_BYTES = env.int("ATTACHMENTS_MAX_BYTES", default=20 * 1024 * 1024)
+ATTACHMENTS_PER_ARTICLE = env.int("ATTACHMENTS_PER_ARTICLE", default=20)
+ATTACHMENTS_TEXT_MAX_CHARS = env.int("ATTACHMENTS_TEXT_MAX_CHARS", default=100_000)
+# Stored through STORAGES["attachments"]: files under var/attachments, or an S3-compatible bucket
+# (django-storages) when ATTACHMENTS_S3_BUCKET is set; downloads always go through the API, which
+# checks the article's visibility, so the bucket stays private.
+ATTACHMENTS_S3_BUCKET = env.str("ATTACHMENTS_S3_BUCKET", default="")
+if ATTACHMENTS_S3_BUCKET:
+    ATTACHMENTS_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ATTACHMENTS_S3_BUCKET,
+            "endpoint_url": env.str("ATTACHMENTS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("ATTACHMENTS_S3_REGION", default="") or None,
+            "access_key": env.str("ATTACHMENTS_S3_ACCESS_KEY", default="") or None,
+            "secret_key": env.str("ATTACHMENTS_S3_SECRET_KEY", default="") or None,
+            "default_acl": "private",
+            "file_overwrite": False,
+        },
+    }
+else:
+    ATTACHMENTS_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": env.str("ATTACHMENTS_ROOT", default=str(VAR_DIR / "attachments")),
+            "base_url": None,
+        },
+    }
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "attachments": ATTACHMENTS_STORAGE,
+}
 STATIC_MANIFEST_STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "attachments": ATTACHMENTS_STORAGE,
 }
 
 # --- Observability ------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LAYERS: list[set[str]] = [
     {"users", "sms", "codes"},
     {"articles", "tags", "search"},
-    {"interactions", "comments", "follows"},
+    {"interactions", "comments", "follows", "attachments"},
     {
         "ranking",
         "feed",
