@@ -1,6 +1,6 @@
-"""A second reader's flow on a published article, in chromium: like (the count updates in place),
-comment, reply, follow the author, tip, pay on the simulator's page, and the author's wallet
-shows 90 %. The actions again with JavaScript off, as plain form posts."""
+"""A second reader's flow on a published article, in chromium: like (the count updates in
+place), collect, comment, reply, follow the author, tip, pay on the simulator's page, and the
+author's wallet shows 90 %. The actions again with JavaScript off, as plain form posts."""
 
 from __future__ import annotations
 
@@ -55,6 +55,8 @@ def test_a_reader_likes_comments_replies_follows_and_tips(
     actions.get_by_role("button", name=re.compile("^Like")).click()
     page.wait_for_selector('.action-like.is-on [data-count="like"]:text-is("1")')
     screenshot(page, "liked")
+    actions.get_by_role("button", name=re.compile("^Collect")).click()
+    page.wait_for_selector('.action-collect.is-on [data-count="collect"]:text-is("1")')
 
     # An error answers in place too: a new account may not post links yet (400).
     page.fill(f"#comment-new-{article.pk}", "See https://example.org/spam")
