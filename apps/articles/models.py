@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import JSONField, Value
 from django.utils import timezone
 
 from apps.tags.fields import BinaryCharField
@@ -68,7 +69,9 @@ class Article(models.Model):
     doi = models.CharField(max_length=DOI_MAX_LENGTH, null=True, blank=True, unique=True)
     # Bibliographic metadata of an imported work (apps.articles.doi_import): ``authors``
     # ([{"family", "given"}]), ``year``, ``venue``. Empty for articles written here.
-    source_meta = models.JSONField(default=dict, blank=True)
+    # Columns added to existing tables carry a database default too: a process of the previous
+    # release, inserting without them during a rolling deploy, still succeeds.
+    source_meta = models.JSONField(default=dict, blank=True, db_default=Value({}, JSONField()))
 
     # The author FK's own index, (author_id) + the primary key, serves "my articles, newest
     # first" as a backward range scan.
@@ -114,10 +117,10 @@ class PublishedArticle(models.Model):
         related_name="+",
     )
     # As of the last publication (the working copy's column is the unique one).
-    doi = models.CharField(max_length=DOI_MAX_LENGTH, blank=True)
-    source_meta = models.JSONField(default=dict, blank=True)
+    doi = models.CharField(max_length=DOI_MAX_LENGTH, blank=True, db_default="")
+    source_meta = models.JSONField(default=dict, blank=True, db_default=Value({}, JSONField()))
     # The number of the ArticleRevision this live copy is (0 only for rows from before revisions).
-    revision = models.PositiveIntegerField(default=0)
+    revision = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         indexes = [

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 import pytest
 
@@ -101,6 +103,7 @@ def test_bibtex_of_an_article_written_here(author, anonymous_client):
 
     response = cite(anonymous_client, article.pk)
 
+    assert article.published_at is not None
     year = article.published_at.year
     key = f"ada{year}spectral-{article.pk}"
     assert response.status_code == 200
@@ -208,7 +211,7 @@ def test_citations_are_visible_exactly_as_the_detail(
 
 
 def test_a_closed_account_is_cited_by_its_id(anonymous_client):
-    author = UserFactory(nickname="")
+    author: Any = UserFactory(nickname="")
     article = published_article(author=author)
 
     response = cite(anonymous_client, article.pk)

@@ -62,13 +62,14 @@ def big_tables() -> list[Any]:
         UserSession.objects.create(user=author, expires_at=now + timezone.timedelta(days=7))
     live = (
         "id, author_id, title, content, content_html, content_bytes, abstract, status, "
-        "publish_seq, published_at, updated_at, taken_down_at, take_down_reason, taken_down_by_id"
+        "publish_seq, published_at, updated_at, taken_down_at, take_down_reason, taken_down_by_id, "
+        "doi, source_meta, revision"
     )
     _double(
         "articles_publishedarticle",
         live,
         "SELECT id + {shift}, author_id, title, '', '', 0, '', status, publish_seq + {shift}, "
-        "published_at, updated_at, NULL, '', NULL FROM articles_publishedarticle",
+        "published_at, updated_at, NULL, '', NULL, '', '{{}}', 1 FROM articles_publishedarticle",
     )
     with connection.cursor() as cursor:
         cursor.execute(
@@ -81,7 +82,7 @@ def big_tables() -> list[Any]:
             [LiveStatus.PRIVATE],
         )
     working = "author_id, title, content, abstract_input, abstract, status, version, " + (
-        "published_version, created_at, updated_at, published_at"
+        "published_version, created_at, updated_at, published_at, source_meta"
     )
     _double(
         "articles_article",
