@@ -128,6 +128,8 @@ def test_draft_then_publish_then_withdraw_then_delete(
     assert article.status == ArticleStatus.PUBLISHED
     mine = client.get("/me/articles/").content.decode()
     assert f'action="/a/{article.pk}/withdraw"' in mine
+    edit = client.get(f"/a/{article.pk}/edit/").content.decode()
+    assert f'href="/a/{article.pk}/on-integrals-revised/"' in edit
     api = Client().get(f"/api/v1/articles/{article.pk}")
     assert api.status_code == 200
 
