@@ -52,7 +52,9 @@ if "migrator" not in DATABASES:
     if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         _migrator_url = f"sqlite:///{VAR_DIR / 'migrator.sqlite3'}"
     else:
-        _migrator_url = env.str("DATABASE_URL").rsplit("/", 1)[0] + "/migrator"
+        from urllib.parse import urlsplit, urlunsplit
+
+        _migrator_url = urlunsplit(urlsplit(env.str("DATABASE_URL"))._replace(path="/migrator"))
     DATABASES["migrator"] = _migrator_database(_migrator_url)
 _test_name = env.str("TEST_DATABASE_NAME", default="")
 if DATABASES["migrator"]["ENGINE"].endswith("sqlite3"):
@@ -82,3 +84,12 @@ if WECHAT_SIMULATOR_ENABLED:
     globals().update(
         merchant_settings(directory=VAR_DIR / "wechat_sim", site_url="http://testserver")
     )
+
+# The ORCID simulator serves the suite likewise: social-core's calls to http://testserver are
+# answered by the test client (tests/wechat_sim/routing.py).
+ORCID_SIMULATOR_ENABLED = env.bool("ORCID_SIMULATOR_ENABLED", default=True)
+if ORCID_SIMULATOR_ENABLED:
+    from apps.orcid_sim.config import orcid_settings
+
+    INSTALLED_APPS = [*INSTALLED_APPS, "apps.orcid_sim"]
+    globals().update(orcid_settings(site_url="http://testserver"))
