@@ -39,11 +39,15 @@ class RoundFigures:
     errors: int
     # Reads that left the process (to Redis or the database) per request, from cache counters.
     remote_reads_per_request: float | None = None
+    # The bare view's requests/s measured just before and just after this scenario.
+    bare_around_rps: tuple[float, float] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         ratio = None if self.ratio_to_bare is None else round(self.ratio_to_bare, 3)
         remote = self.remote_reads_per_request
+        around = self.bare_around_rps
         return {
+            "bare_around_rps": None if around is None else [round(v, 1) for v in around],
             "remote_reads_per_request": None if remote is None else round(remote, 4),
             "requests_per_second": round(self.requests_per_second, 1),
             "ratio_to_bare": ratio,
@@ -67,6 +71,9 @@ class Outcome:
     rounds: tuple[RoundFigures, ...] = ()
     # How the workers' caches answered during the measurement (changes of their counters).
     cache_counters: dict[str, float] | None = None
+    # The bare view's requests/s just before and just after this scenario, on the same server:
+    # the ratio is against their mean, so a machine that drifts during a run moves both.
+    bare_around_rps: tuple[float, float] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -78,6 +85,8 @@ class Outcome:
             return data | {"status": "unavailable", "reason": self.skipped}
         data |= {"status": "ok"} | _numbers(self.result)
         data |= {"ratio_to_bare": self.ratio, "other_load_pct": self.foreign_load_pct}
+        if self.bare_around_rps is not None:
+            data["bare_around_rps"] = [round(value, 1) for value in self.bare_around_rps]
         if self.scenario.connections is not None:
             data["connections"] = self.scenario.connections
         if self.cache_counters:
@@ -107,6 +116,7 @@ class Outcome:
             remote_reads_per_request=remote_reads_per_request(
                 self.cache_counters or {}, self.result.requests
             ),
+            bare_around_rps=self.bare_around_rps,
         )
 
 

@@ -1,4 +1,5 @@
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from types import SimpleNamespace
 
 from bench.cpu import CpuSnapshot, foreign_load_pct
 from bench.measure import ServerRun, _difference, every_round, scenario_load
@@ -144,3 +145,61 @@ def test_warm_ups_repeat_while_the_remote_share_is_high_and_halving(monkeypatch)
     assert _warm_up_with(monkeypatch, [0.005]) == 1  # already steady
     assert _warm_up_with(monkeypatch, [0.5, 0.45]) == 2  # misses by design: stops
     assert _warm_up_with(monkeypatch, [0.9, 0.4, 0.15, 0.06, 0.02]) == 4  # capped
+
+
+def test_a_scenario_is_measured_against_the_bare_view_around_it():
+    from bench.measure import _with_ratio as ratio_around
+
+    before, after = _outcome("bare", 4000, 0.0), _outcome("bare", 6000, 0.0)
+
+    healthz = ratio_around(_outcome("healthz", 2500, 0.0), before, after)
+
+    assert healthz.ratio == 0.5  # 2,500 of the mean 5,000, not of 4,000 or 6,000
+    assert healthz.bare_around_rps == (4000, 6000)
+    assert healthz.as_dict()["bare_around_rps"] == [4000.0, 6000.0]
+    assert healthz.figures().as_dict()["bare_around_rps"] == [4000.0, 6000.0]
+
+
+def test_without_both_bare_measurements_there_is_no_ratio():
+    from bench.measure import _with_ratio as ratio_around
+
+    failed = Outcome(SCENARIOS["bare"], skipped="request failed")
+
+    healthz = ratio_around(_outcome("healthz", 2500, 0.0), _outcome("bare", 4000, 0.0), failed)
+
+    assert healthz.ratio_to_bare is None
+
+
+@dataclass(frozen=True)
+class _FakeBench:
+    env: dict
+
+
+def test_measure_server_brackets_every_scenario_with_bare(monkeypatch):
+    import contextlib
+
+    from bench import measure
+
+    measured: list[str] = []
+    rates = iter([4000, 2000, 6000, 1000, 5000])
+
+    def fake_measure(plan, server, scenario):
+        measured.append(scenario.name)
+        return _outcome(scenario.name, next(rates), 0.0)
+
+    monkeypatch.setattr(measure, "measure_scenario", fake_measure)
+    server = SimpleNamespace(process=SimpleNamespace(pid=1))
+    monkeypatch.setattr(measure, "serve", lambda *a, **k: contextlib.nullcontext(server))
+    monkeypatch.setattr(measure, "group_memory_mib", lambda pid: None)
+    plan = SimpleNamespace(
+        scenarios=[SCENARIOS["bare"], SCENARIOS["healthz"], SCENARIOS["cached_kernel"]],
+        bench=_FakeBench(env={}),
+        workers=2,
+    )
+
+    run = measure.measure_server(plan, SERVERS["granian"])
+
+    assert measured == ["bare", "healthz", "bare", "cached_kernel", "bare"]
+    bare, healthz, cached = run.outcomes
+    assert (bare.ratio, healthz.ratio, cached.ratio) == (1.0, 0.4, round(1000 / 5500, 3))
+    assert cached.bare_around_rps == (6000, 5000)
