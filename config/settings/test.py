@@ -66,7 +66,7 @@ else:
         f"{_test_name or 'test_' + DATABASES['default']['NAME']}_dst"
     )
 # Tests switch modes in the process (which refreshes at once) and move the clock for the TTL.
-MIGRATOR_MODE_TTL = env.float("MIGRATOR_MODE_TTL", default=3600.0)
+MIGRATOR_MODE_TTL = env.float("MIGRATOR_MODE_TTL", default=86400.0)  # longer than a run
 MIGRATOR_START_EMPTY = True  # no other test sees the migrator read its table
 
 # Tests read counts right after changing them; the tests of that tier turn it on themselves.
