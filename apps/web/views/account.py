@@ -288,10 +288,15 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @csrf_protect
 def sessions_view(request: HttpRequest) -> HttpResponse:
     current = auth.current_session_id(request)
-    rows = user_selectors.user_session_list(user=_user(request))
-    sessions = AuthSessionOutputSerializer(
+    rows = list(user_selectors.user_session_list(user=_user(request)))
+    listed = AuthSessionOutputSerializer(
         rows, many=True, context={"current_session_id": current}
     ).data
+    # The API's fields, with the times as datetimes for the template's date filter.
+    sessions = [
+        {**item, "created_at": row.created_at, "last_seen_at": row.last_seen_at}
+        for item, row in zip(listed, rows, strict=True)
+    ]
     response = render(request, "web/account/sessions.html", {"sessions": sessions})
     add_never_cache_headers(response)
     return response
