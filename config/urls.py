@@ -44,6 +44,10 @@ urlpatterns.append(path("", include("apps.web.urls")))
 if settings.WECHAT_SIMULATOR_ENABLED:
     urlpatterns.append(path("wechat-sim/", include("apps.wechat_sim.urls")))
 
+# The local ORCID simulator: likewise only where settings install it.
+if settings.ORCID_SIMULATOR_ENABLED:
+    urlpatterns.append(path("orcid-sim/", include("apps.orcid_sim.urls")))
+
 handler400 = "scholarnet.api.views.bad_request"
 handler403 = "scholarnet.api.views.permission_denied"
 handler404 = "scholarnet.api.views.page_not_found"

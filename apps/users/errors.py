@@ -113,3 +113,56 @@ class MfaUnavailable(ServiceUnavailable):
     code = "mfa_unavailable"
     default_detail = "Two-factor sign-in cannot be checked right now. Try again shortly."
     retry_after = 5
+
+
+# --- ORCID sign-in and linking (apps.users.orcid) ------------------------------------------
+
+
+class OrcidLoginDisabled(ApplicationError):
+    status_code = 404
+    code = "orcid_login_disabled"
+    default_detail = "ORCID sign-in is not enabled."
+
+
+class OrcidStateInvalid(ApplicationError):
+    status_code = 400
+    code = "orcid_state_invalid"
+    default_detail = "The ORCID sign-in expired or was started in another browser; start again."
+
+
+class OrcidAuthCancelled(ApplicationError):
+    status_code = 400
+    code = "orcid_auth_cancelled"
+    default_detail = "The ORCID sign-in was cancelled."
+
+
+class OrcidAuthFailed(ApplicationError):
+    status_code = 400
+    code = "orcid_auth_failed"
+    default_detail = "ORCID did not accept the sign-in."
+
+
+class OrcidUnavailable(ServiceUnavailable):
+    code = "orcid_unavailable"
+    default_detail = "ORCID cannot be reached right now. Try again shortly."
+    retry_after = 30
+
+
+class OrcidTaken(Conflict):
+    code = "orcid_taken"
+    default_detail = "This ORCID iD is linked to another account."
+
+
+class OrcidAlreadyLinked(Conflict):
+    code = "orcid_already_linked"
+    default_detail = "Your account is linked to another ORCID iD; unlink it first."
+
+
+class OrcidNotLinked(Conflict):
+    code = "orcid_not_linked"
+    default_detail = "Your account has no ORCID iD linked."
+
+
+class OrcidLastSignIn(Conflict):
+    code = "orcid_last_sign_in"
+    default_detail = "ORCID is this account's only way to sign in; add a password or phone first."

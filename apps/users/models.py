@@ -53,6 +53,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     birthday = models.DateField(null=True, blank=True)
     wechat_union_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
     wechat_open_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # The ORCID iD (0000-0002-1825-0097) proven by an ORCID sign-in: shown as verified.
+    orcid_id = models.CharField(max_length=19, unique=True, null=True, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     # The daily email digest of unread notifications (the notifications app sends it; the

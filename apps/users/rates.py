@@ -60,3 +60,9 @@ MFA_FAILURES_IP = RateScope(
     security=True,
     help="wrong two-factor codes per client IP",
 )
+ORCID_LOGIN = RateScope(
+    "orcid_login",
+    default="10/60s",
+    security=True,
+    help="ORCID callbacks per client IP; each costs three requests to ORCID",
+)

@@ -48,7 +48,7 @@ def profile_cache_key(user_id: int) -> str:
 def _public_profile_load(user_id: int) -> dict[str, Any] | None:
     user = (
         User.objects.filter(pk=user_id, is_active=True)
-        .only("id", "nickname", "avatar_url", "about")
+        .only("id", "nickname", "avatar_url", "about", "orcid_id")
         .first()
     )
     if user is None:
@@ -60,6 +60,8 @@ def _public_profile_load(user_id: int) -> dict[str, Any] | None:
         "nickname": user.nickname,
         "avatar_url": user.avatar_url,
         "about": user.about,
+        # Only an iD proven by an ORCID sign-in is ever stored, so it is always verified.
+        "orcid": {"id": user.orcid_id, "verified": True} if user.orcid_id else None,
     }
 
 

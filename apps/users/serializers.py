@@ -100,11 +100,17 @@ class UserMeUpdateInputSerializer(serializers.ModelSerializer):
         return value
 
 
+class UserOrcidOutputSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="The ORCID iD, e.g. 0000-0002-1825-0097.")
+    verified = serializers.BooleanField(help_text="Proven by signing in at ORCID.")
+
+
 class UserPublicProfileOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     nickname = serializers.CharField()
     avatar_url = serializers.CharField()
     about = serializers.CharField()
+    orcid = UserOrcidOutputSerializer(allow_null=True, help_text="null when none is linked")
     follower_count = serializers.IntegerField()
     followee_count = serializers.IntegerField()
     followed = serializers.BooleanField(help_text="Whether you follow them (false signed out).")

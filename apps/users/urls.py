@@ -31,4 +31,5 @@ urlpatterns = [
     *(_with_fast_profile(pattern) for pattern in router.urls),
     path("", include("apps.users.wechat.urls")),
     path("", include("apps.users.mfa.urls")),
+    path("", include("apps.users.orcid.urls")),
 ]

@@ -495,6 +495,22 @@ OTP_TOTP_THROTTLE_FACTOR = 0
 MFA_CHALLENGE_TTL = env.int("MFA_CHALLENGE_TTL", default=300)
 # Staff must sign in to the admin with a TOTP code too (django-otp's OTP admin login form).
 ADMIN_REQUIRE_2FA = env.bool("ADMIN_REQUIRE_2FA", default=False)
+
+# ORCID sign-in and linking (apps.users.orcid, social-core's orcid backend). ORCID's own
+# addresses by default; the local simulator (apps.orcid_sim: local, single and test settings)
+# replaces them and the client. The redirect URI must be the one registered with ORCID.
+ORCID_LOGIN_ENABLED = env.bool("ORCID_LOGIN_ENABLED", default=False)
+SOCIAL_AUTH_ORCID_KEY = env.str("ORCID_CLIENT_ID", default="")
+SOCIAL_AUTH_ORCID_SECRET = env.str("ORCID_CLIENT_SECRET", default="")
+SOCIAL_AUTH_ORCID_REQUESTS_TIMEOUT = env.float("ORCID_REQUESTS_TIMEOUT", default=5.0)
+ORCID_REDIRECT_URI = env.str("ORCID_REDIRECT_URI", default="")
+ORCID_STATE_MAX_AGE = env.int("ORCID_STATE_MAX_AGE", default=600)
+ORCID_STATE_COOKIE_SECURE = env.bool("ORCID_STATE_COOKIE_SECURE", default=False)
+ORCID_AUTHORIZE_URL = "https://orcid.org/oauth/authorize"
+ORCID_TOKEN_URL = "https://orcid.org/oauth/token"
+ORCID_USERINFO_URL = "https://orcid.org/oauth/userinfo"
+ORCID_RECORD_URL = "https://pub.orcid.org/v2.0/{}"
+ORCID_SIMULATOR_ENABLED = False
 # WeChat's QR-connect addresses; the local simulator (local and single settings) replaces them.
 WECHAT_OAUTH_AUTHORIZE_URL = "https://open.weixin.qq.com/connect/qrconnect"
 WECHAT_OAUTH_ACCESS_TOKEN_URL = "https://api.weixin.qq.com/sns/oauth2/access_token"

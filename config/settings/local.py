@@ -32,3 +32,19 @@ if WECHAT_SIMULATOR_ENABLED:
         ),
     }
     globals().update(merchant_settings(**_simulator) | login_settings(**_simulator))
+
+# The local ORCID simulator (apps.orcid_sim): ORCID sign-in against this site. production.py
+# refuses it.
+ORCID_SIMULATOR_ENABLED = env.bool("ORCID_SIMULATOR_ENABLED", default=True)
+if ORCID_SIMULATOR_ENABLED:
+    from apps.orcid_sim.config import orcid_settings
+
+    INSTALLED_APPS = [*INSTALLED_APPS, "apps.orcid_sim"]
+    globals().update(
+        orcid_settings(
+            site_url=env.str(
+                "ORCID_SIMULATOR_SITE_URL",
+                default=f"http://127.0.0.1:{env.int('PORT', default=8000)}",
+            )
+        )
+    )

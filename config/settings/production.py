@@ -28,6 +28,11 @@ WECHAT_STATE_COOKIE_SECURE = env.bool("WECHAT_STATE_COOKIE_SECURE", default=True
 if env.bool("WECHAT_SIMULATOR_ENABLED", default=False):
     raise ImproperlyConfigured("WECHAT_SIMULATOR_ENABLED is for local runs; production refuses it")
 WECHAT_SIMULATOR_ENABLED = False
+# The ORCID simulator's client secret is published: never in production.
+if env.bool("ORCID_SIMULATOR_ENABLED", default=False):
+    raise ImproperlyConfigured("ORCID_SIMULATOR_ENABLED is for local runs; production refuses it")
+ORCID_SIMULATOR_ENABLED = False
+ORCID_STATE_COOKIE_SECURE = env.bool("ORCID_STATE_COOKIE_SECURE", default=True)
 # WeChat Pay: the merchant's credentials, required once payments are switched on.
 if env.bool("WECHATPAY_ENABLED", default=False):
     WECHATPAY_MCHID = env.str("WECHATPAY_MCHID")

@@ -84,3 +84,12 @@ if WECHAT_SIMULATOR_ENABLED:
     globals().update(
         merchant_settings(directory=VAR_DIR / "wechat_sim", site_url="http://testserver")
     )
+
+# The ORCID simulator serves the suite likewise: social-core's calls to http://testserver are
+# answered by the test client (tests/wechat_sim/routing.py).
+ORCID_SIMULATOR_ENABLED = env.bool("ORCID_SIMULATOR_ENABLED", default=True)
+if ORCID_SIMULATOR_ENABLED:
+    from apps.orcid_sim.config import orcid_settings
+
+    INSTALLED_APPS = [*INSTALLED_APPS, "apps.orcid_sim"]
+    globals().update(orcid_settings(site_url="http://testserver"))

@@ -27,6 +27,7 @@ LAYERS: list[set[str]] = [
         "moderation",
         "migrator",
         "wechat_sim",
+        "orcid_sim",
     },
     {"web"},
 ]

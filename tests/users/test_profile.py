@@ -38,6 +38,7 @@ def test_public_profile_has_exactly_the_public_fields(api_client, ada):
         "nickname": "Ada",
         "avatar_url": "https://img.example.org/ada.png",
         "about": "Analytical engines.",
+        "orcid": None,
         "follower_count": 0,
         "followee_count": 0,
         "followed": False,
