@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import router
+from django.db import DatabaseError, router
 from django.db.models import F
 from django.utils import timezone
 
@@ -200,3 +200,25 @@ def test_the_incremental_since_is_resumable_keyed_by_since():
     first = validation_start(migration=migration, full=False, since=since)
     again = validation_start(migration=migration, full=False, since=since)
     assert again.pk == first.pk
+
+
+def test_a_failed_refresh_keeps_the_last_snapshot(monkeypatch):
+    create(STAT, mode="dst_first")
+    assert router.db_for_read(ArticleStat) == DST
+
+    def away(*args, **kwargs):
+        raise DatabaseError("the database is away")
+
+    monkeypatch.setattr(Migration.objects, "using", away)
+    state.invalidate()
+
+    assert router.db_for_read(ArticleStat) == DST  # routing is never what fails a request
+
+
+def test_the_command_creates_a_migration_and_reports_its_state(capsys):
+    call_command("migrator", "create", "stats", STAT)
+    call_command("migrator", "status")
+
+    out = capsys.readouterr().out
+    assert "stats interactions.ArticleStat default→migrator mode=src_only" in out
+    assert "open_mismatches=0 validation=-" in out
