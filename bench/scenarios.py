@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import quote
 
 BARE = "bare"
 
@@ -860,5 +861,52 @@ register(
         method="POST",
         headers={"Content-Type": "application/json"},
         body='{"amount": 499}',
+    )
+)
+
+
+# --- the pages (apps/web) -----------------------------------------------------------------------
+
+_WEB_PATHS = """
+from apps.articles.models import PublishedArticle
+from apps.web.views.reading import article_path
+rows = PublishedArticle.objects.order_by("id").values("id", "title")[:{count}]
+for row in rows:
+    print("path", article_path(row))
+"""
+
+
+def _web_article_pages(context: SetupContext) -> None:
+    _content_data(context)
+    output = context.manage("shell", "-c", _WEB_PATHS.format(count=HOT_ARTICLES))
+    paths = [line.split(" ", 1)[1] for line in output.splitlines() if line.startswith("path ")]
+    table = ",".join(f'"{quote(path)}"' for path in paths)
+    _write_script(
+        "web_article_page",
+        f"{_per_thread_seed(13)}local paths = {{{table}}}\n"
+        "request = function()\n"
+        '  return wrk.format("GET", paths[math.random(1, #paths)])\n'
+        "end\n",
+    )
+
+
+register(
+    Scenario(
+        name="web_article_page",
+        path="/a/1/article/",
+        description=f"The article page (HTML), anonymous, over the {HOT_ARTICLES:,} hottest "
+        f"of {BENCH_ARTICLES:,} articles at their canonical paths: the cached detail, the "
+        "content with MathML, counts, comments and the page's template.",
+        setup=_web_article_pages,
+        script=WORK_DIR / "web_article_page.lua",
+    )
+)
+register(
+    Scenario(
+        name="web_home",
+        path="/",
+        description="The home page (HTML), anonymous: the hot list, the latest articles and "
+        "the tag chips.",
+        setup=_article_list,
     )
 )
