@@ -16,6 +16,7 @@ from apps.articles import services as article_services
 from apps.follows import services as follow_services
 from apps.interactions import reads
 from apps.interactions import services as interaction_services
+from apps.ranking import services as ranking_services
 from apps.search import services as search_services
 from apps.users.models import User
 from apps.web.auth import sign_in_test_client
@@ -110,6 +111,11 @@ def test_a_wrong_or_missing_slug_redirects_permanently_to_the_canonical_path(web
 def test_home_shows_latest_hot_tag_chips_and_the_signed_in_readers_feed(web, author, reader):
     article = published_article(author=author, title="Spectral notes", tags=["graphs"])
     interaction_services.article_like(user=reader, article_id=article.pk)
+    ranking_services.ranking_compute()
+
+    home = web.get("/")
+    assert [item["id"] for item in home.context["hot"]] == [article.pk]
+    assert home.context["tags"] == ["graphs"]
 
     anonymous = web.get("/").content.decode()
     signed_in = signed_in_web(reader).get("/").content.decode()

@@ -61,3 +61,14 @@ def test_html_without_math_is_returned_as_it_is():
     html = "<p>No formulas at all.</p>"
 
     assert math.math_to_mathml(html) is html
+
+
+def test_titles_and_abstracts_show_their_dollar_math_as_mathml_and_the_rest_escaped():
+    from apps.web.templatetags.web_reading import inline_math
+
+    out = inline_math("Why $E=mc^2$ & <b>more</b> for $x^{2$")
+
+    assert out.startswith('Why <span class="math inline" data-tex="E=mc^2"><math')
+    assert "&amp; &lt;b&gt;more&lt;/b&gt;" in out
+    assert out.endswith("for $x^{2$") or "<math" in out.split("for ")[1]
+    assert "<b>" not in out

@@ -85,7 +85,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "latest": latest,
         "next_before": next_before,
-        "tags": list(tag_list()[:TAG_CHIPS]),
+        "tags": [],
         "hot": [],
         "feed": [],
     }
@@ -94,7 +94,21 @@ def home(request: HttpRequest) -> HttpResponse:
         context["hot"] = _with_paths(hot)
         if user is not None:
             context["feed"] = _with_paths(feed_page(user=user, before=None, size=FEED_SIZE).items)
+    context["tags"] = _tag_chips([*context["feed"], *context["hot"], *latest])
     return render(request, "web/reading/home.html", context)
+
+
+def _tag_chips(items: list[dict[str, Any]]) -> list[str]:
+    """The official tags, then the tags of the articles shown, each once, at most TAG_CHIPS."""
+    names = [tag.name for tag in tag_list()[:TAG_CHIPS]]
+    names += [name for item in items for name in item["tags"]]
+    seen: set[str] = set()
+    chips = []
+    for name in names:
+        if name.casefold() not in seen:
+            seen.add(name.casefold())
+            chips.append(name)
+    return chips[:TAG_CHIPS]
 
 
 def _body_html(article: dict[str, Any]) -> str:

@@ -23,6 +23,7 @@ from apps.articles import services as articles
 from apps.comments import services as comments
 from apps.follows import services as follows
 from apps.interactions import services as interactions
+from apps.ranking import services as ranking
 from apps.users import services as users
 from apps.users.models import User
 from scholarnet.runtime.demo import demo_admin_ensure, demo_login_lines
@@ -188,6 +189,8 @@ def demo_content_create() -> dict[str, int]:
         follows.user_follow(follower=people[follower], followee_id=people[followee].pk)
     for handle, tag in TAG_FOLLOWS:
         follows.tag_follow(user=people[handle], name=tag)
+    # The hot list is recomputed by beat every few minutes; the first page should not wait.
+    ranking.ranking_compute()
     return {
         "authors": len(people),
         "articles": len(published),

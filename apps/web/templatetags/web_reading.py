@@ -1,0 +1,38 @@
+"""Template filters of the reading pages."""
+
+from __future__ import annotations
+
+import re
+
+from django import template
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from apps.web.math import tex_to_mathml
+
+register = template.Library()
+
+# $…$ in plain text (titles, abstracts): no newline, no "$" inside, not empty.
+_INLINE_TEX = re.compile(r"\$([^$\n]+?)\$")
+
+
+@register.filter
+def inline_math(text: object) -> SafeString:
+    """Plain text (a title, an abstract) escaped, with each ``$…$`` as inline MathML.
+
+    TeX the converter rejects stays as the escaped text with its dollars.
+    """
+    value = str(text or "")
+    parts: list[str] = []
+    position = 0
+    for match in _INLINE_TEX.finditer(value):
+        parts.append(escape(value[position : match.start()]))
+        mathml = tex_to_mathml(match.group(1).strip(), display=False)
+        if mathml is None:
+            parts.append(escape(match.group(0)))
+        else:
+            tex = escape(match.group(1).strip())
+            parts.append(f'<span class="math inline" data-tex="{tex}">{mathml}</span>')
+        position = match.end()
+    parts.append(escape(value[position:]))
+    return mark_safe("".join(parts))  # noqa: S308 - every part is escaped or allowlisted MathML
