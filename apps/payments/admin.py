@@ -1,4 +1,5 @@
-"""Admin: payments (refund action for staff) and the raw notifications, read-only."""
+"""Admin: payments (refund action for staff), their refunds and the raw notifications,
+read-only."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from apps.payments.models import Payment, PaymentNotification
+from apps.payments.models import Payment, PaymentNotification, Refund
 from apps.payments.services import payment_refund
 from scholarnet.api.errors import ApplicationError
 
@@ -51,6 +52,18 @@ class PaymentNotificationAdmin(ReadOnlyAdmin):
     list_display = ("received_at", "out_trade_no", "trade_state", "outcome", "notification_id")
     list_filter = ("outcome",)
     search_fields = ("out_trade_no", "notification_id", "nonce")
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = ("out_refund_no", "amount", "status", "wechat_status", "created_at")
+    list_filter = ("status",)
+    search_fields = ("out_refund_no", "refund_id", "payment__out_trade_no")
+    raw_id_fields = ("payment",)
+    list_select_related = ("payment",)
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

@@ -157,3 +157,21 @@ def test_the_command_reports_the_refunds(wechat, capsys):
 
     out = capsys.readouterr().out
     assert "refunds checked 1: succeeded 1, failed 0, unchanged 0" in out
+
+
+@override_settings(WECHAT_SIMULATOR_REFUND_STATUS="PROCESSING")
+def test_the_admin_refund_action_reports_a_refund_still_processing(wechat, admin_client):
+    number = _paid()
+    payment = Payment.objects.get()
+
+    response = admin_client.post(
+        "/admin/payments/payment/",
+        {"action": "refund", "_selected_action": [payment.pk]},
+        follow=True,
+    )
+
+    assert f"{number}: processing" in response.content.decode()
+    assert Payment.objects.get().status == "success"
+    refund = Refund.objects.get()
+    assert admin_client.get("/admin/payments/refund/").status_code == 200
+    assert admin_client.get(f"/admin/payments/refund/{refund.pk}/change/").status_code == 200
