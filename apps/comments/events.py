@@ -22,6 +22,9 @@ class CommentCreated(EventPayload):
     preview: str  # the comment's plain text, cut short
     comment_count: int  # the article's count once this comment committed
     occurred_at: datetime
+    # Typed review threads (optional, so the version stays): comment, question, review, ...
+    kind: str = "comment"
+    rating: int | None = None  # reviews only
 
     def key(self) -> str:
         return f"article:{self.article_id}"

@@ -97,6 +97,8 @@ def comment_create(
                 preview=derive_abstract(plain_text(html), max_length=PREVIEW_LENGTH),
                 comment_count=comment_count,
                 occurred_at=timezone.now(),
+                kind=kind,
+                rating=rating,
             )
         )
     return comment

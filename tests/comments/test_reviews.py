@@ -9,6 +9,7 @@ from django.test import TestCase
 from apps.comments import services
 from apps.comments.models import ArticleEditor, Comment, ReviewStat
 from apps.moderation.setup import moderators_group_ensure
+from scholarnet.events.models import OutboxEvent
 from tests.articles.conftest import signed_in_client
 from tests.articles.factories import ArticleFactory, published_article
 from tests.comments.conftest import COMMENT, COMMENTS
@@ -54,6 +55,10 @@ def test_a_review_is_stored_with_its_scores_and_counted(reader_client, author_cl
     assert review(other, article.pk, rating=5).status_code == 201
     assert article_counts(author_client, article.pk) == (2, 6.5)
     assert ReviewStat.objects.get(pk=article.pk).rating_sum == 13
+    [first, second] = [
+        row.payload for row in OutboxEvent.objects.filter(type="comment.created").order_by("id")
+    ]
+    assert (first["kind"], first["rating"], second["rating"]) == ("review", 8, 5)
 
 
 def test_an_article_without_reviews_has_no_mean(anonymous_client, article):
