@@ -88,3 +88,44 @@ def test_concurrent_prepays_of_one_order_make_one_payment(wechat):
     assert Payment.objects.count() == 1
     assert len(set(results)) == 1, results
     assert Payment.objects.get().code_url == results[0]
+
+
+def test_twenty_concurrent_refund_notifications_and_the_reconciliation_refund_once(wechat):
+    from datetime import timedelta
+
+    from django.test import override_settings
+    from django.utils import timezone
+
+    from apps.payments.models import Refund
+    from apps.payments.services import payment_refund
+    from apps.wechat_sim.notify import refund_notification_build
+    from tests.payments.test_refunds import sim_refund_settle
+
+    order = order_create(amount=900)
+    sim_settle(order.out_trade_no)
+    notify(order.out_trade_no)
+    with override_settings(WECHAT_SIMULATOR_REFUND_STATUS="PROCESSING"):
+        assert payment_refund(out_trade_no=order.out_trade_no, reason="r") == "processing"
+    out_refund_no = f"{order.out_trade_no}-refund"
+    sim_refund_settle(order.out_trade_no, out_refund_no, "SUCCESS")
+    Refund.objects.update(created_at=timezone.now() - timedelta(minutes=31))
+    notifications = [
+        refund_notification_build(sim_order(order.out_trade_no), out_refund_no) for _ in range(20)
+    ]
+
+    def work(i: int) -> object:
+        if i == 20:
+            return payments_reconcile()
+        return post_notification(*notifications[i]).status_code
+
+    results = run_together(21, work)
+
+    assert results[:20] == [200] * 20
+    assert Refund.objects.get().status == "success"
+    assert Payment.objects.get().status == "refunded"
+    statuses = list(
+        OutboxEvent.objects.filter(type="payment.changed")
+        .order_by("id")
+        .values_list("payload__status", flat=True)
+    )
+    assert statuses == ["success", "refunded"]
