@@ -115,6 +115,7 @@ def test_home_shows_latest_hot_tag_chips_and_the_signed_in_readers_feed(web, aut
 
     home = web.get("/")
     assert [item["id"] for item in home.context["hot"]] == [article.pk]
+    assert home.context["hot"][0]["published_at"].year >= 2026  # a datetime, as "|date" needs
     assert home.context["tags"] == ["graphs"]
 
     anonymous = web.get("/").content.decode()

@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
@@ -75,7 +76,19 @@ def _keyset_page(query: Any, request: HttpRequest) -> tuple[list[dict[str, Any]]
 
 
 def _with_paths(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{**item, "path": article_path(item)} for item in items]
+    """Items with their page's path, and dates as datetimes (cached lists hold ISO strings)."""
+    return [
+        {
+            **item,
+            "path": article_path(item),
+            "published_at": _datetime(item.get("published_at")),
+        }
+        for item in items
+    ]
+
+
+def _datetime(value: Any) -> Any:
+    return parse_datetime(value) if isinstance(value, str) else value
 
 
 @require_GET

@@ -56,7 +56,7 @@ ARTICLES: list[dict[str, Any]] = [
         "author": "ada",
         "title": "Bernoulli numbers by machine",
         "tags": ["computing", "number-theory"],
-        "abstract": "",
+        "abstract": "A table of operations unrolls $\\sum_{k=0}^{n} \\binom{n+1}{k} B_k = 0$.",
         "content": (
             "The Bernoulli numbers satisfy $\\sum_{k=0}^{n} \\binom{n+1}{k} B_k = 0$ for "
             "$n \\ge 1$, which a machine can unroll step by step.\n\n"
@@ -80,7 +80,7 @@ ARTICLES: list[dict[str, Any]] = [
         "author": "alan",
         "title": "Turing patterns: diffusion makes stripes",
         "tags": ["biology", "pde"],
-        "abstract": "",
+        "abstract": "Diffusion at rates $D_v \\gg D_u$ turns a uniform state into stripes.",
         "content": (
             "Two chemicals that react and diffuse at different rates form stable patterns:\n\n"
             "$$\n\\partial_t u = D_u \\nabla^2 u + f(u, v), \\qquad "
@@ -104,7 +104,7 @@ ARTICLES: list[dict[str, Any]] = [
         "author": "emmy",
         "title": "Ascending chains in rings",
         "tags": ["algebra"],
-        "abstract": "",
+        "abstract": "Every chain of ideals $I_1 \\subseteq I_2 \\subseteq \\cdots$ stabilises.",
         "content": (
             "A ring is *Noetherian* when every ascending chain of ideals "
             "$I_1 \\subseteq I_2 \\subseteq \\cdots$ stabilises.\n\n"
