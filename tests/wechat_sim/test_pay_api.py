@@ -83,3 +83,26 @@ def test_the_simulator_notifies_only_this_machine():
 
     with pytest.raises(NotifyRefused):
         notification_send({"notify_url": "https://example.com/notify", "out_trade_no": "X"})
+
+
+def test_the_refund_page_settles_only_a_processing_refund(wechat, client):
+    from apps.payments.services import payment_refund
+    from tests.payments.notify_helpers import notify, sim_settle
+
+    order = order_create()
+    sim_settle(order.out_trade_no)
+    notify(order.out_trade_no)
+    page = f"/wechat-sim/refund/{order.out_trade_no}"
+
+    assert (
+        client.post(page, {"result": "success"}, content_type="application/json").json()["code"]
+        == "NO_PROCESSING_REFUND"
+    )
+    payment_refund(out_trade_no=order.out_trade_no, reason="r")  # answered SUCCESS at once
+    assert (
+        client.post(page, {"result": "success"}, content_type="application/json").status_code == 409
+    )
+    assert (
+        client.post(page, {"result": "maybe"}, content_type="application/json").status_code == 400
+    )
+    assert client.post("/wechat-sim/refund/NOSUCH1", {"result": "success"}).status_code == 404
