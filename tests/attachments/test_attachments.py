@@ -5,6 +5,7 @@ from urllib.parse import unquote
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
+from storages.backends.s3 import S3Storage
 
 from apps.articles import services as article_services
 from apps.attachments.disposition import content_disposition, filename_clean
@@ -253,3 +254,32 @@ def test_the_article_limit(author_client, article, settings):
     assert upload(author_client, article.pk, pdf_with_text("one")).status_code == 201
     response = upload(author_client, article.pk, pdf_with_text("two"))
     assert (response.status_code, response.json()["code"]) == (400, "attachment_limit_reached")
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_the_list_costs_the_same_whatever_its_length(
+    author_client, anonymous_client, article, django_assert_max_num_queries, count
+):
+    for n in range(count):
+        upload(author_client, article.pk, pdf_with_text(f"part {n}"))
+    anonymous_client.get(ATTACHMENTS.format(article.pk))  # the detail's visibility, cached
+
+    with django_assert_max_num_queries(1):
+        body = anonymous_client.get(ATTACHMENTS.format(article.pk)).json()
+
+    assert len(body["results"]) == count
+
+
+def test_the_storage_follows_the_settings_to_an_s3_compatible_backend(settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {"bucket_name": "papers", "endpoint_url": "http://127.0.0.1:9"},
+        },
+    }
+
+    storage = attachments_storage()
+
+    assert isinstance(storage, S3Storage)
+    assert storage.bucket_name == "papers"  # type: ignore[attr-defined]
