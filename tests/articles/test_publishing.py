@@ -56,6 +56,8 @@ def test_publish_makes_the_article_visible_with_rendered_html(
         "collect_count": 0,
         "read_count": 0,
         "comment_count": 0,
+        "review_count": 0,
+        "review_rating_mean": None,
         "liked": False,
         "collected": False,
     }
