@@ -95,9 +95,7 @@ def test_withdrawn_and_taken_down_articles_drop_out_at_once(
     assert len(client.get(HOT).json()["results"]) == 5  # the live list cached, here and in Redis
     with django_capture_on_commit_callbacks(execute=True):
         article_services.article_withdraw(article_id=ranked[0], author=author)
-        article_services.article_take_down(
-            article_id=ranked[2], moderator=moderator, reason="spam"
-        )
+        article_services.article_take_down(article_id=ranked[2], moderator=moderator, reason="spam")
 
     ids = [item["id"] for item in client.get(HOT).json()["results"]]
 
