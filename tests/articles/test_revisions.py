@@ -201,3 +201,31 @@ def test_the_revisions_list_costs_the_same_whatever_its_size(
         response = revisions_of(anonymous_client, article.pk, f"?page_size={page_size}")
 
     assert len(response.json()["results"]) == page_size
+
+
+def test_articles_published_before_revisions_get_revision_one(author, anonymous_client):
+    from importlib import import_module
+    from types import SimpleNamespace
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from apps.articles.models import PublishedArticle
+
+    backfill = import_module("apps.articles.migrations.0005_backfill_first_revisions").backfill
+    old = published_article(author=author, title="Old", content="Old text.", tags=["b", "A"])
+    new = published_article(author=author, title="New")
+    ArticleRevision.objects.filter(article_id=old.pk).delete()  # as before revisions existed
+    PublishedArticle.objects.filter(pk=old.pk).update(revision=0)
+    state = ("articles", "0005_backfill_first_revisions")
+    historical = MigrationExecutor(connection).loader.project_state(state).apps
+    editor = SimpleNamespace(connection=connection)
+
+    backfill(historical, editor)
+    backfill(historical, editor)  # again: nothing more
+
+    kept = ArticleRevision.objects.get(article_id=old.pk)
+    assert (kept.number, kept.title, kept.content, kept.tags) == (1, "Old", "Old text.", ["A", "b"])
+    assert PublishedArticle.objects.get(pk=old.pk).revision == 1
+    assert ArticleRevision.objects.filter(article_id=new.pk).count() == 1
+    assert revisions_of(anonymous_client, old.pk).json()["results"][0]["number"] == 1
