@@ -35,8 +35,9 @@ class ModerationConfig(AppConfig):
 
         rate_tightening_register(_new_account_scope)
         comment_links_check_register(_links_allowed)
-        # Staff actions in the other apps' admins land in the same append-only audit log.
-        from apps.moderation.services import audit_record
+        # Staff actions in the other apps' admins land in the same append-only audit log; an
+        # article taken down or restored there tells its author, as the queue's actions do.
+        from apps.moderation.services import staff_action_record
         from scholarnet.audit import staff_action_sink_register
 
-        staff_action_sink_register(audit_record)
+        staff_action_sink_register(staff_action_record)

@@ -72,6 +72,12 @@ def report_target_resolve(*, target_type: str, target_id: int) -> ResolvedTarget
     return found
 
 
+def article_author_and_title(*, article_id: int) -> tuple[int, str] | None:
+    """The live article's author id and title, whatever its state (a take-down's notice)."""
+    row = PublishedArticle.objects.filter(pk=article_id).values_list("author_id", "title").first()
+    return None if row is None else (int(row[0]), row[1])
+
+
 def target_state(*, target_type: str, target_id: int) -> dict[str, Any]:
     """The target's moderation-relevant state, for an audit entry's before and after."""
     if target_type == TargetType.ARTICLE:

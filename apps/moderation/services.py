@@ -80,6 +80,56 @@ def audit_record(
     return entry
 
 
+# The other apps' admin actions that change what an author published, as this app's actions.
+_STAFF_ARTICLE_ACTIONS = {"article_take_down": "take_down", "article_restore": "restore"}
+
+
+def staff_action_record(
+    *,
+    actor: Any,
+    action: str,
+    target_type: str,
+    target_id: Any,
+    reason: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """The audit log's entry for a staff action taken in another app's admin.
+
+    A take-down or restore of an article there (the articles admin's actions) also tells the
+    author why, as the same action from the moderators' queue does.
+    """
+    entry = audit_record(
+        actor=actor,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        reason=reason,
+        before=before,
+        after=after,
+    )
+    notified = _STAFF_ARTICLE_ACTIONS.get(action)
+    if notified and target_type == TargetType.ARTICLE:
+        article_id = int(target_id)
+        owner = selectors.article_author_and_title(article_id=article_id)
+        if owner is not None:
+            publish_event(
+                ModerationAction(
+                    audit_id=entry.pk,
+                    action=notified,
+                    target_type=TargetType.ARTICLE,
+                    target_id=article_id,
+                    author_id=owner[0],
+                    moderator_id=entry.actor_id,
+                    reason=entry.reason,
+                    title=owner[1],
+                    article_id=article_id,
+                    occurred_at=entry.created_at,
+                )
+            )
+    return entry
+
+
 # --- reports ----------------------------------------------------------------------------------
 
 

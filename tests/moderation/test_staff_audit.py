@@ -100,3 +100,29 @@ def test_a_moderator_deleting_someone_elses_comment_through_the_api_is_audited(
     )
     assert entry.before == {"author_id": reader.pk, "content": "Rude words", "ids": [theirs.pk]}
     assert entry.after == {"exists": False}
+
+
+def test_take_down_and_restore_in_the_articles_admin_tell_the_author_why(admin_client, admin_user):
+    from apps.notifications.models import Notification
+    from scholarnet.events.envelope import Event
+    from scholarnet.events.models import OutboxEvent
+    from scholarnet.events.transports import LocalTransport
+
+    article = published_article()
+    live = "/admin/articles/publishedarticle/"
+
+    admin_client.post(
+        live,
+        {"action": "take_down", "_selected_action": [article.pk], "apply": "yes", "reason": "Spam"},
+    )
+    admin_client.post(live, {"action": "restore", "_selected_action": [article.pk]})
+    rows = OutboxEvent.objects.filter(type="moderation.action").order_by("id")
+    LocalTransport().send([Event.from_outbox(row) for row in rows])
+
+    payloads = [row.payload for row in rows]
+    assert [(p["action"], p["author_id"], p["reason"]) for p in payloads] == [
+        ("take_down", article.author_id, "Spam"),
+        ("restore", article.author_id, ""),
+    ]
+    notices = Notification.objects.filter(recipient_id=article.author_id, kind="moderation")
+    assert sorted(n.preview for n in notices) == ["restore: ", "take down: Spam"]
