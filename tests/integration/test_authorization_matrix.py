@@ -45,6 +45,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 from django.test import override_settings
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.articles.models import Article, ArticleStatus
 from apps.comments.models import Comment
@@ -92,6 +93,15 @@ SMS_SEND = "/api/v1/auth/sms/send"
 SMS_LOGIN = "/api/v1/auth/sms/login"
 WECHAT_URL = "/api/v1/auth/wechat/url"
 WECHAT_CALLBACK = "/api/v1/auth/wechat/callback"
+MFA = "/api/v1/auth/2fa"
+MFA_ENROL = "/api/v1/auth/2fa/enrol"
+MFA_CONFIRM = "/api/v1/auth/2fa/confirm"
+MFA_DISABLE = "/api/v1/auth/2fa/disable"
+MFA_VERIFY = "/api/v1/auth/2fa/verify"
+ORCID_AUTHORIZE = "/api/v1/auth/orcid/authorize"
+ORCID_CALLBACK = "/api/v1/auth/orcid/callback"
+ORCID_LINK = "/api/v1/me/orcid/link"
+ORCID_UNLINK = "/api/v1/me/orcid/unlink"
 HOT = "/api/v1/articles/hot"
 LIKE = "/api/v1/articles/{id}/like"
 COLLECT = "/api/v1/articles/{id}/collect"
@@ -554,6 +564,41 @@ TABLE: list[Case] = [
         query={"code": "abc", "state": "xyz"},
         everyone=(404, "wechat_login_disabled"),
     ),
+    # Two-factor sign-in: only ever about the requester's own devices.
+    *rows("GET", MFA, **SIGNED_IN, everyone=200),
+    *rows(
+        "POST",
+        MFA_ENROL,
+        **SIGNED_IN,
+        everyone=200,
+        effect=lambda w: TOTPDevice.objects.filter(user=w.user(), confirmed=False).exists(),
+    ),
+    *rows(
+        "POST",
+        MFA_CONFIRM,
+        body={"code": "123456"},
+        **SIGNED_IN,
+        everyone=(409, "mfa_not_enrolled"),
+    ),
+    *rows(
+        "POST", MFA_DISABLE, body={"code": "123456"}, **SIGNED_IN, everyone=(409, "mfa_not_enabled")
+    ),
+    *rows(
+        "POST",
+        MFA_VERIFY,
+        body={"challenge": "not-a-challenge", "code": "123456"},
+        everyone=(401, "mfa_challenge_invalid"),  # the challenge is the credential
+    ),
+    # ORCID (the simulator is on in the test settings): the callback needs this browser's state.
+    *rows("GET", ORCID_AUTHORIZE, everyone=200),
+    *rows(
+        "GET",
+        ORCID_CALLBACK,
+        query={"code": "abc", "state": "xyz"},
+        everyone=(400, "orcid_state_invalid"),
+    ),
+    *rows("POST", ORCID_LINK, **SIGNED_IN, everyone=200),
+    *rows("POST", ORCID_UNLINK, **SIGNED_IN, everyone=(409, "orcid_not_linked")),
 ]
 
 
