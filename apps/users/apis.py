@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from apps.users import schema_errors, selectors, services
 from apps.users.authentication import SessionAuth
 from apps.users.errors import RefreshNotAvailable
+from apps.users.mfa.serializers import SIGN_IN_RESPONSE
 from apps.users.mfa.services import sign_in
 from apps.users.models import User, UserSession
 from apps.users.responses import session_response, sign_in_response
@@ -86,7 +87,7 @@ class AuthViewSet(viewsets.ViewSet):
         description=SESSION_DELIVERY_NOTE + " " + FAILURE_LIMIT_NOTE + " " + MFA_NOTE,
         request=UserLoginInputSerializer,
         responses={
-            200: AuthSessionTokensOutputSerializer,
+            200: SIGN_IN_RESPONSE,
             **error_responses(*schema_errors.LOGIN),
         },
     )
@@ -146,7 +147,7 @@ class AuthViewSet(viewsets.ViewSet):
         + MFA_NOTE,
         request=AuthSmsLoginInputSerializer,
         responses={
-            200: AuthSessionTokensOutputSerializer,
+            200: SIGN_IN_RESPONSE,
             **error_responses(*schema_errors.SMS_LOGIN),
         },
     )

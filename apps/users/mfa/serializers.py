@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
+
+from apps.users.serializers import AuthSessionTokensOutputSerializer
 
 
 class MfaCodeInputSerializer(serializers.Serializer):
@@ -32,3 +35,11 @@ class MfaStatusOutputSerializer(serializers.Serializer):
 class MfaChallengeOutputSerializer(serializers.Serializer):
     mfa_required = serializers.BooleanField()
     challenge = serializers.CharField()
+
+
+# What every sign-in answers: the session, or (two-factor sign-in on) the challenge.
+SIGN_IN_RESPONSE = PolymorphicProxySerializer(
+    component_name="AuthSignIn",
+    serializers=[AuthSessionTokensOutputSerializer, MfaChallengeOutputSerializer],
+    resource_type_field_name=None,
+)

@@ -24,6 +24,7 @@ from apps.users.errors import (
     OrcidUnavailable,
     UserInactive,
 )
+from apps.users.mfa.serializers import SIGN_IN_RESPONSE
 from apps.users.models import User
 from apps.users.orcid.serializers import (
     OrcidAuthorizationUrlOutputSerializer,
@@ -40,7 +41,6 @@ from apps.users.orcid.services import (
 from apps.users.orcid.state import attempt_cookie_clear, attempt_cookie_set
 from apps.users.rates import ORCID_LOGIN
 from apps.users.responses import sign_in_response
-from apps.users.serializers import AuthSessionTokensOutputSerializer
 from scholarnet.api.errors import RateLimited
 from scholarnet.api.schema import error_responses
 from scholarnet.ratelimit.throttles import RedisRateThrottle
@@ -94,7 +94,7 @@ class OrcidLoginViewSet(viewsets.ViewSet):
         description=CALLBACK_DESCRIPTION,
         parameters=[OrcidCallbackInputSerializer],
         responses={
-            200: AuthSessionTokensOutputSerializer,
+            200: SIGN_IN_RESPONSE,
             **error_responses(
                 OrcidStateInvalid,
                 OrcidAuthCancelled,

@@ -12,9 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.users import schema_errors
+from apps.users.mfa.serializers import SIGN_IN_RESPONSE
 from apps.users.rates import WECHAT_LOGIN
 from apps.users.responses import sign_in_response
-from apps.users.serializers import AuthSessionTokensOutputSerializer
 from apps.users.wechat.serializers import (
     WeChatAuthorizationUrlOutputSerializer,
     WeChatCallbackInputSerializer,
@@ -72,7 +72,7 @@ class WeChatLoginViewSet(viewsets.ViewSet):
         description=CALLBACK_DESCRIPTION,
         parameters=[WeChatCallbackInputSerializer],
         responses={
-            200: AuthSessionTokensOutputSerializer,
+            200: SIGN_IN_RESPONSE,
             **error_responses(*schema_errors.WECHAT_CALLBACK),
         },
     )
