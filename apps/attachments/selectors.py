@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from apps.articles.errors import ArticleNotFound
@@ -69,6 +70,8 @@ def article_attachment_texts(*, ids: list[int]) -> dict[int, dict[str, str]]:
     )
     for article_id, text in rows:
         texts.setdefault(article_id, []).append(text)
+    limit = int(settings.ATTACHMENTS_ARTICLE_TEXT_MAX_CHARS)
     return {
-        article_id: {"attachment_text": "\n".join(parts)} for article_id, parts in texts.items()
+        article_id: {"attachment_text": "\n".join(parts)[:limit]}
+        for article_id, parts in texts.items()
     }

@@ -394,6 +394,8 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 ATTACHMENTS_MAX_BYTES = env.int("ATTACHMENTS_MAX_BYTES", default=20 * 1024 * 1024)
 ATTACHMENTS_PER_ARTICLE = env.int("ATTACHMENTS_PER_ARTICLE", default=20)
 ATTACHMENTS_TEXT_MAX_CHARS = env.int("ATTACHMENTS_TEXT_MAX_CHARS", default=100_000)
+# ... and at most this many of all of one article's attachments together (the search document).
+ATTACHMENTS_ARTICLE_TEXT_MAX_CHARS = env.int("ATTACHMENTS_ARTICLE_TEXT_MAX_CHARS", default=200_000)
 # Stored through STORAGES["attachments"]: files under var/attachments, or an S3-compatible bucket
 # (django-storages) when ATTACHMENTS_S3_BUCKET is set; downloads always go through the API, which
 # checks the article's visibility, so the bucket stays private.

@@ -283,3 +283,17 @@ def test_the_storage_follows_the_settings_to_an_s3_compatible_backend(settings):
 
     assert isinstance(storage, S3Storage)
     assert storage.bucket_name == "papers"  # type: ignore[attr-defined]
+
+
+def test_an_articles_attachments_add_at_most_the_article_limit_to_search(
+    author_client, article, settings
+):
+    from apps.attachments.selectors import article_attachment_texts
+
+    settings.ATTACHMENTS_ARTICLE_TEXT_MAX_CHARS = 12
+    upload(author_client, article.pk, pdf_with_text("abcdefgh"))
+    upload(author_client, article.pk, pdf_with_text("ijklmnop"))
+
+    assert article_attachment_texts(ids=[article.pk]) == {
+        article.pk: {"attachment_text": "abcdefgh\nijk"}
+    }
