@@ -663,6 +663,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "ArticleStatusEnum": "apps.articles.models.ArticleStatus.choices",
     "ArticleLiveStatusEnum": "apps.articles.models.LiveStatus.choices",
     "FeedSourceEnum": "apps.feed.serializers.FEED_SOURCES",
+    "CommentKindEnum": "apps.comments.models.CommentKind.choices",
 }
 
 # --- Search -------------------------------------------------------------------------------------
