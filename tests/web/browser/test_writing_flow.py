@@ -7,6 +7,7 @@ import re
 import pytest
 
 from apps.articles.models import Article, ArticleStatus
+from tests.users.factories import UserFactory
 
 CONTENT = "Energy $E=mc^2$ and the area\n\n$$\\int_0^1 x\\,dx$$\n"
 PASSWORD = "violet-harbour-lantern-42"
@@ -50,7 +51,9 @@ def test_register_write_preview_math_as_you_type_and_publish(page, live_url, scr
 
 
 @pytest.mark.django_db(transaction=True)
-def test_without_javascript_the_preview_button_and_the_forms_still_work(page_nojs, live_url):
+def test_without_javascript_the_preview_button_and_the_forms_still_work(
+    page_nojs, live_url, signed_in_page
+):
     page = page_nojs
     _register(page, live_url, "grace@example.org")
     _write(page)
@@ -75,3 +78,10 @@ def test_without_javascript_the_preview_button_and_the_forms_still_work(page_noj
     page.wait_for_url(re.compile(r".*/me/articles/$"))
     article.refresh_from_db()
     assert article.status == ArticleStatus.PRIVATE
+
+    # A third reader, signed in, no longer finds the withdrawn article at its address.
+    third = signed_in_page(UserFactory(email="third@example.org"), js=False)
+    response = third.goto(f"{live_url}/a/{article.pk}/on-integrals/")
+    assert response is not None
+    assert response.status == 404
+    assert "On integrals" not in third.content()
