@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 
 from apps.migrator.models import DOUBLE_WRITE_MODES, authoritative
 
@@ -108,7 +108,10 @@ def _refresh() -> None:
             )
         )
     except Exception:  # keep the last snapshot; retry after the TTL
-        logger.warning("migrator: could not read the migrations; keeping the last snapshot")
+        if _table_exists():
+            logger.warning("migrator: could not read the migrations; keeping the last snapshot")
+        else:  # a database not migrated yet (the first start, migrate itself): nothing to route
+            logger.debug("migrator: no migrations table yet")
         _snapshot.expires_at = clock() + _ttl()
         return
     finally:
@@ -118,6 +121,17 @@ def _refresh() -> None:
         lowered = label.lower()
         by_label[lowered] = Active(id_, name, lowered, source, destination, mode)
     _set(by_label)
+
+
+def _table_exists() -> bool:
+    from apps.migrator.models import Migration
+
+    try:
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            tables = connections[DEFAULT_DB_ALIAS].introspection.table_names(cursor)
+    except Exception:  # the database itself is unreachable: that is worth the warning
+        return True
+    return Migration._meta.db_table in tables
 
 
 def _set(by_label: dict[str, Active]) -> None:

@@ -149,6 +149,7 @@ class Command(BaseCommand):
             "",
             "ScholarNet is running (Ctrl-C stops everything).",
             f"  Settings   {settings.SETTINGS_MODULE} (DEBUG {'on' if settings.DEBUG else 'off'})",
+            f"  Site       {base}/",
             f"  API docs   {base}/api/docs/",
             f"  API        {base}/api/v1/",
             f"  Admin      {base}/admin/",
