@@ -914,6 +914,197 @@ FEED = "/api/v1/feed"
 TABLE += rows("GET", FEED, **SIGNED_IN, everyone=200, shows=("published",), hides=HIDDEN)
 
 
+# --- academic: citations, revisions, reviews, editors, attachments, DOI import ----------------
+
+CITE = "/api/v1/articles/{id}/cite"
+REVISIONS = "/api/v1/articles/{id}/revisions"
+REVISION = "/api/v1/articles/{id}/revisions/{number}"
+REVISIONS_DIFF = "/api/v1/articles/{id}/revisions/diff"
+REVIEWS = "/api/v1/articles/{id}/reviews"
+EDITORS = "/api/v1/articles/{id}/editors"
+EDITOR = "/api/v1/articles/{id}/editors/{user_id}"
+ARTICLE_ATTACHMENTS = "/api/v1/articles/{id}/attachments"
+ATTACHMENT = "/api/v1/attachments/{id}"
+DOI_IMPORT = "/api/v1/articles/doi-import"
+
+
+def _as_detail_rows(method: str, path: str, **options: object) -> list[Case]:
+    """A read with the detail's visibility: public for everyone, private and taken down for
+    their author only, a draft or a deleted article for nobody."""
+    return [
+        *rows(method, path, on="published", everyone=200, bad=401, **options),
+        *rows(method, path, on="draft", code=NOT_FOUND, everyone=404, bad=401, **options),
+        *rows(
+            method, path, on="private", code=NOT_FOUND, owner=200, everyone=404, bad=401, **options
+        ),
+        *rows(
+            method,
+            path,
+            on="taken_down",
+            code=NOT_FOUND,
+            owner=200,
+            everyone=404,
+            bad=401,
+            **options,
+        ),
+        *rows(method, path, on="deleted", code=NOT_FOUND, everyone=404, bad=401, **options),
+    ]
+
+
+def _attachment_gone(world: World) -> bool:
+    from apps.attachments.models import Attachment
+
+    return not Attachment.objects.filter(pk=world.pk("published_attachment")).exists()
+
+
+def _editor_added(world: World) -> bool:
+    from apps.comments.models import ArticleEditor
+
+    return ArticleEditor.objects.filter(
+        article_id=world.pk("published"), user_id=world.users["staff"].pk
+    ).exists()
+
+
+TABLE += [
+    *_as_detail_rows("GET", CITE, query={"format": "bibtex"}),
+    *_as_detail_rows("GET", CITE, query={"format": "csl-json"}),
+    *_as_detail_rows("GET", REVISIONS),
+    *_as_detail_rows("GET", REVISION),
+    *_as_detail_rows("GET", REVISIONS_DIFF, query={"from": 1, "to": 1}),
+    # The author sees their own draft's files too; readers as the detail.
+    *rows("GET", ARTICLE_ATTACHMENTS, on="published", everyone=200, bad=401),
+    *rows("GET", ARTICLE_ATTACHMENTS, on="draft", code=NOT_FOUND, owner=200, everyone=404, bad=401),
+    *rows(
+        "GET", ARTICLE_ATTACHMENTS, on="private", code=NOT_FOUND, owner=200, everyone=404, bad=401
+    ),
+    *rows(
+        "GET",
+        ARTICLE_ATTACHMENTS,
+        on="taken_down",
+        code=NOT_FOUND,
+        owner=200,
+        everyone=404,
+        bad=401,
+    ),
+    *rows("GET", ARTICLE_ATTACHMENTS, on="deleted", code=NOT_FOUND, everyone=404, bad=401),
+    *rows("GET", REVIEWS, on="published", everyone=200, bad=401),
+    *[
+        case
+        for state in HIDDEN
+        for case in rows("GET", REVIEWS, on=state, code=NOT_FOUND, everyone=404, bad=401)
+    ],
+    # The author of a public article names its editors (who may write meta reviews); anyone
+    # else is refused, and a hidden article has none to name.
+    *rows(
+        "GET",
+        EDITORS,
+        on="published",
+        code="editor_change_denied",
+        **SIGNED_IN,
+        everyone=403,
+        owner=200,
+    ),
+    *rows(
+        "POST",
+        EDITORS,
+        on="published",
+        body=lambda w: {"user_id": w.users["staff"].pk},
+        code="editor_change_denied",
+        **SIGNED_IN,
+        everyone=403,
+        owner=201,
+        effect=_editor_added,
+    ),
+    *rows(
+        "DELETE",
+        EDITOR,
+        on="published",
+        code="editor_change_denied",
+        **SIGNED_IN,
+        everyone=403,
+        owner=204,
+    ),
+    *[
+        case
+        for state in HIDDEN
+        for method, path in (("GET", EDITORS), ("POST", EDITORS), ("DELETE", EDITOR))
+        for case in _author_rows(
+            method, path, state, body=(lambda w: {"user_id": w.users["staff"].pk})
+        )
+    ],
+    # Files come as multipart: a JSON body is refused before anything is looked up, the same
+    # for every article and every user, so it tells nobody whether the article exists.
+    *[
+        case
+        for state in ARTICLE_STATES
+        for case in rows(
+            "POST",
+            ARTICLE_ATTACHMENTS,
+            on=state,
+            body={"file": "not a file"},
+            **SIGNED_IN,
+            everyone=(415, "unsupported_media_type"),
+        )
+    ],
+    *rows("GET", ATTACHMENT, on="published_attachment", everyone=200, bad=401),
+    *rows(
+        "GET",
+        ATTACHMENT,
+        on="private_attachment",
+        code="attachment_not_found",
+        owner=200,
+        everyone=404,
+        bad=401,
+    ),
+    *rows(
+        "DELETE",
+        ATTACHMENT,
+        on="published_attachment",
+        code="attachment_denied",
+        **SIGNED_IN,
+        everyone=403,
+        owner=204,
+        effect=_attachment_gone,
+    ),
+    *rows(
+        "DELETE",
+        ATTACHMENT,
+        on="private_attachment",
+        code="attachment_not_found",
+        **SIGNED_IN,
+        everyone=404,
+        owner=204,
+    ),
+    # A malformed DOI is refused before Crossref is asked (no request leaves the machine).
+    *rows(
+        "POST", DOI_IMPORT, body={"doi": "not-a-doi"}, **SIGNED_IN, everyone=(400, "doi_invalid")
+    ),
+]
+
+
+def _world_scholarly(world: World) -> None:
+    """Revision 1 and an editor to name on every article; a PDF on the public and the private
+    article."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from apps.attachments.services import attachment_create
+    from tests.attachments.pdfs import pdf_with_text
+
+    for state in (*ARTICLE_STATES, "missing_article"):
+        world.targets[state] = {
+            **world.targets[state],
+            "number": 1,
+            "user_id": world.users["other"].pk,
+        }
+    for state in ("published", "private"):
+        upload = SimpleUploadedFile("paper.pdf", pdf_with_text("matrix"), "application/pdf")
+        attachment = attachment_create(
+            user=world.users["owner"], article_id=world.pk(state), upload=upload
+        )
+        world.targets[f"{state}_attachment"] = {"id": attachment.pk}
+        world.ids[f"{state}_attachment"] = str(attachment.pk)
+
+
 def _params() -> list[object]:
     return [
         pytest.param(
@@ -925,6 +1116,16 @@ def _params() -> list[object]:
     ]
 
 
+def _storages(location: Any) -> dict[str, Any]:
+    from django.conf import settings
+
+    attachments = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(location)},
+    }
+    return {**settings.STORAGES, "attachments": attachments}
+
+
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[World]:
     """The objects every row points at, built once, inside a transaction rolled back at the
@@ -934,12 +1135,14 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worl
     with (
         django_db_blocker.unblock(),
         override_settings(SEARCH_BACKEND="tantivy", SEARCH_TANTIVY_PATH=search_path),
+        override_settings(STORAGES=_storages(tmp_path_factory.mktemp("authorization-files"))),
     ):
         outer = transaction.atomic()
         outer.__enter__()
         try:
             _WORLD["world"] = world_build()
             _world_money(_WORLD["world"])
+            _world_scholarly(_WORLD["world"])
             yield _WORLD["world"]
         finally:
             _WORLD.clear()
@@ -960,7 +1163,7 @@ def test_row(case: Case, signed_world: World) -> None:
 
     response = request(case, signed_world)
 
-    body: Any = response.json() if response.content else None
+    body = _body(response)
     assert response.status_code == case.status, body
     if case.expected_code is not None:
         assert body["code"] == case.expected_code, body
@@ -969,6 +1172,15 @@ def test_row(case: Case, signed_world: World) -> None:
     if case.status < 300:
         signed_world.role = case.role
         _check_allowed(case, signed_world, body)
+
+
+def _body(response: Any) -> Any:
+    """The answer's JSON; a file (an attachment, a BibTeX citation) is not looked into."""
+    if getattr(response, "streaming", False) or not response.content:
+        return None
+    if "json" not in response.get("Content-Type", ""):
+        return None
+    return response.json()
 
 
 def _check_allowed(case: Case, world: World, body: Any) -> None:
