@@ -38,7 +38,14 @@ class Comment(models.Model):
     content = models.TextField()
     content_html = models.TextField()
     reply_count = models.PositiveIntegerField(default=0)  # replies in the thread (roots only)
-    kind = models.CharField(max_length=16, choices=CommentKind.choices, default=CommentKind.COMMENT)
+    # db_default: rows written without the column (the previous release during a rolling deploy,
+    # bulk SQL) are plain comments.
+    kind = models.CharField(
+        max_length=16,
+        choices=CommentKind.choices,
+        default=CommentKind.COMMENT,
+        db_default=CommentKind.COMMENT,
+    )
     rating = models.PositiveSmallIntegerField(null=True, blank=True)  # 1..10, reviews only
     confidence = models.PositiveSmallIntegerField(null=True, blank=True)  # 1..5, reviews only
     created_at = models.DateTimeField(auto_now_add=True)
