@@ -269,7 +269,12 @@ class ArticleViewSet(viewsets.ViewSet):
         responses={
             201: ArticleDraftOutputSerializer,
             **error_responses(
-                DoiInvalid, DoiNotFound, DoiAlreadyImported, DoiRegistryUnavailable, RateLimited
+                ValidationFailed,
+                DoiInvalid,
+                DoiNotFound,
+                DoiAlreadyImported,
+                DoiRegistryUnavailable,
+                RateLimited,
             ),
         },
     )

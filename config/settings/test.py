@@ -93,3 +93,7 @@ if ORCID_SIMULATOR_ENABLED:
 
     INSTALLED_APPS = [*INSTALLED_APPS, "apps.orcid_sim"]
     globals().update(orcid_settings(site_url="http://testserver"))
+
+# No test reaches Crossref: a DOI import that no stub answers meets a closed local port (503
+# doi_registry_unavailable at once) instead of the internet.
+ARTICLE_CROSSREF_BASE_URL = env.str("ARTICLE_CROSSREF_BASE_URL", default="http://127.0.0.1:9")

@@ -64,8 +64,16 @@ SEMANTIC_REFUSALS: dict[str, dict[str, set[str] | None]] = {
     # Django's password validators: similarity to the email, common passwords, all digits.
     "POST /api/v1/auth/register": {"invalid": {"password"}},
     # Tag names without control characters or "/", normalized length.
-    "POST /api/v1/articles": {"invalid": {"tags"}},
-    "PATCH /api/v1/articles/{id}/draft": {"invalid": {"tags"}},
+    # A DOI's form (10.NNNN/suffix, after an optional resolver prefix), in the field's text.
+    "POST /api/v1/articles": {"invalid": {"tags"}, "doi_invalid": None},
+    "PATCH /api/v1/articles/{id}/draft": {"invalid": {"tags"}, "doi_invalid": None},
+    "POST /api/v1/articles/doi-import": {"doi_invalid": None},
+    # The state is this browser's ORCID sign-in, started by /auth/orcid/authorize.
+    "GET /api/v1/auth/orcid/callback": {
+        "orcid_state_invalid": None,
+        "orcid_auth_cancelled": None,
+        "orcid_auth_failed": None,
+    },
     "PUT /api/v1/tags/{name}/follow": {"invalid": {"name"}},
     "DELETE /api/v1/tags/{name}/follow": {"invalid": {"name"}},
     # drf-spectacular documents every PATCH body as partial, but a rename needs its name.

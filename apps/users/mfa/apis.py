@@ -50,7 +50,9 @@ class MfaViewSet(viewsets.ViewSet):
         summary="Is two-factor sign-in on for me",
         responses={200: MfaStatusOutputSerializer},
     )
-    def list(self, request: Request) -> Response:
+    def status(self, request: Request) -> Response:
+        # Not "list": the answer is one object, which the schema must say (a list action's
+        # answer is documented as an array).
         status = selectors.mfa_status_get(user=cast(User, request.user))
         return Response(MfaStatusOutputSerializer(status).data)
 

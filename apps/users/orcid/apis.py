@@ -41,7 +41,7 @@ from apps.users.orcid.services import (
 from apps.users.orcid.state import attempt_cookie_clear, attempt_cookie_set
 from apps.users.rates import ORCID_LOGIN
 from apps.users.responses import sign_in_response
-from scholarnet.api.errors import RateLimited
+from scholarnet.api.errors import RateLimited, ValidationFailed
 from scholarnet.api.schema import error_responses
 from scholarnet.ratelimit.throttles import RedisRateThrottle
 
@@ -96,6 +96,7 @@ class OrcidLoginViewSet(viewsets.ViewSet):
         responses={
             200: SIGN_IN_RESPONSE,
             **error_responses(
+                ValidationFailed,
                 OrcidStateInvalid,
                 OrcidAuthCancelled,
                 OrcidAuthFailed,
