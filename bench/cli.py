@@ -89,6 +89,8 @@ def run(args: argparse.Namespace, bench: BenchEnvironment, wrk: str) -> None:
     with embedded_redis(bench):
         print(f"bench: {bench.mode} mode; migrating the bench database")
         bench.manage("migrate", "--noinput")
+        # The pages' templates name hashed static files: without the manifest they answer 500.
+        bench.manage("collectstatic", "--noinput", "-v", "0")
         plan = _plan(args, bench, wrk)
         if args.compare_servers:
             compare_servers(plan)
