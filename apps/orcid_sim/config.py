@@ -11,7 +11,9 @@ def orcid_settings(*, site_url: str) -> dict[str, object]:
     site_url = site_url.rstrip("/")
     return {
         "ORCID_LOGIN_ENABLED": True,
+        "ORCID_CLIENT_ID": CLIENT_ID,
         "SOCIAL_AUTH_ORCID_KEY": CLIENT_ID,
+        "ORCID_CLIENT_SECRET": CLIENT_SECRET,
         "SOCIAL_AUTH_ORCID_SECRET": CLIENT_SECRET,
         "ORCID_AUTHORIZE_URL": f"{site_url}/orcid-sim/oauth/authorize",
         "ORCID_TOKEN_URL": f"{site_url}/orcid-sim/oauth/token",

@@ -502,8 +502,9 @@ ADMIN_REQUIRE_2FA = env.bool("ADMIN_REQUIRE_2FA", default=False)
 # addresses by default; the local simulator (apps.orcid_sim: local, single and test settings)
 # replaces them and the client. The redirect URI must be the one registered with ORCID.
 ORCID_LOGIN_ENABLED = env.bool("ORCID_LOGIN_ENABLED", default=False)
-SOCIAL_AUTH_ORCID_KEY = env.str("ORCID_CLIENT_ID", default="")
-SOCIAL_AUTH_ORCID_SECRET = env.str("ORCID_CLIENT_SECRET", default="")
+# The client credentials ORCID issued; social-core reads them under its own names.
+ORCID_CLIENT_ID = SOCIAL_AUTH_ORCID_KEY = env.str("ORCID_CLIENT_ID", default="")
+ORCID_CLIENT_SECRET = SOCIAL_AUTH_ORCID_SECRET = env.str("ORCID_CLIENT_SECRET", default="")
 SOCIAL_AUTH_ORCID_REQUESTS_TIMEOUT = env.float("ORCID_REQUESTS_TIMEOUT", default=5.0)
 ORCID_REDIRECT_URI = env.str("ORCID_REDIRECT_URI", default="")
 ORCID_STATE_MAX_AGE = env.int("ORCID_STATE_MAX_AGE", default=600)

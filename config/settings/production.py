@@ -33,6 +33,10 @@ if env.bool("ORCID_SIMULATOR_ENABLED", default=False):
     raise ImproperlyConfigured("ORCID_SIMULATOR_ENABLED is for local runs; production refuses it")
 ORCID_SIMULATOR_ENABLED = False
 ORCID_STATE_COOKIE_SECURE = env.bool("ORCID_STATE_COOKIE_SECURE", default=True)
+if ORCID_LOGIN_ENABLED:
+    ORCID_CLIENT_ID = SOCIAL_AUTH_ORCID_KEY = env.str("ORCID_CLIENT_ID")
+    ORCID_CLIENT_SECRET = SOCIAL_AUTH_ORCID_SECRET = env.str("ORCID_CLIENT_SECRET")
+    ORCID_REDIRECT_URI = env.str("ORCID_REDIRECT_URI")
 # WeChat Pay: the merchant's credentials, required once payments are switched on.
 if env.bool("WECHATPAY_ENABLED", default=False):
     WECHATPAY_MCHID = env.str("WECHATPAY_MCHID")

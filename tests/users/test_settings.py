@@ -41,6 +41,21 @@ def test_production_starts_with_a_jwt_signing_key():
     assert result.returncode == 0, result.stderr
 
 
+def test_production_with_orcid_login_needs_its_client_settings():
+    started = PRODUCTION_ENV | {"JWT_SIGNING_KEY": "y" * 50, "ORCID_LOGIN_ENABLED": "true"}
+
+    result = _start_production(started)
+
+    assert result.returncode != 0
+    assert "ORCID_CLIENT_ID" in result.stderr
+    configured = started | {
+        "ORCID_CLIENT_ID": "APP-0000000000000001",
+        "ORCID_CLIENT_SECRET": "s" * 36,
+        "ORCID_REDIRECT_URI": "https://example.org/api/v1/auth/orcid/callback",
+    }
+    assert _start_production(configured).returncode == 0
+
+
 def test_tokens_are_signed_with_jwt_signing_key_else_secret_key(settings):
     settings.JWT_SIGNING_KEY = ""
     by_secret_key = token_pair_issue(user_id=1, session_id="s", generation=0, user_agent="ua")
