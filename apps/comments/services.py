@@ -18,6 +18,7 @@ from django.utils import timezone
 from apps.articles.errors import ArticleNotFound
 from apps.articles.public import article_public_authors
 from apps.articles.rendering import derive_abstract, plain_text, render_markdown
+from apps.comments.changes import comment_change_invalidate_on_commit
 from apps.comments.errors import CommentDeleteDenied, CommentNotFound, InvalidParent
 from apps.comments.events import CommentCreated, CommentDeleted
 from apps.comments.kinds import KindRequest, comment_kind_check, rebuttal_parent_check
@@ -101,6 +102,7 @@ def comment_create(
                 rating=rating,
             )
         )
+        comment_change_invalidate_on_commit(article_id=article_id)
     return comment
 
 
@@ -170,6 +172,7 @@ def _subtree_delete(
                 occurred_at=timezone.now(),
             )
         )
+        comment_change_invalidate_on_commit(article_id=article_id)
         if audit:
             staff_action_record(
                 actor=user,
