@@ -97,6 +97,7 @@ MFA = "/api/v1/auth/2fa"
 MFA_ENROL = "/api/v1/auth/2fa/enrol"
 MFA_CONFIRM = "/api/v1/auth/2fa/confirm"
 MFA_DISABLE = "/api/v1/auth/2fa/disable"
+MFA_RECOVERY_CODES = "/api/v1/auth/2fa/recovery-codes"
 MFA_VERIFY = "/api/v1/auth/2fa/verify"
 ORCID_AUTHORIZE = "/api/v1/auth/orcid/authorize"
 ORCID_CALLBACK = "/api/v1/auth/orcid/callback"
@@ -582,6 +583,13 @@ TABLE: list[Case] = [
     ),
     *rows(
         "POST", MFA_DISABLE, body={"code": "123456"}, **SIGNED_IN, everyone=(409, "mfa_not_enabled")
+    ),
+    *rows(
+        "POST",
+        MFA_RECOVERY_CODES,
+        body={"code": "123456"},
+        **SIGNED_IN,
+        everyone=(409, "mfa_not_enabled"),
     ),
     *rows(
         "POST",

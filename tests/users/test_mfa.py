@@ -1,4 +1,5 @@
-"""Two-factor sign-in: enrol, confirm, sign in with a challenge, recovery codes, disable."""
+"""Two-factor sign-in: enrol, confirm, sign in with a challenge, recovery codes (and new ones),
+disable."""
 
 from __future__ import annotations
 
@@ -304,3 +305,102 @@ def test_sms_login_of_an_enrolled_user_answers_a_challenge(api_client, user, enr
     assert response.status_code == 200
     assert response.json()["mfa_required"] is True
     assert verify(client, response.json()["challenge"], enrolled[0]).status_code == 200
+
+
+# --- new recovery codes -------------------------------------------------------------------
+
+REGENERATE = f"{BASE}/recovery-codes"
+
+
+def _hashes(user) -> set[str]:
+    return set(RecoveryCode.objects.filter(user=user).values_list("code_hash", flat=True))
+
+
+def _wrong_code(user) -> str:
+    return "999999" if totp_code(TOTPDevice.objects.get(user=user)) != "999999" else "111111"
+
+
+def test_a_fresh_code_replaces_the_ten_recovery_codes(api_client, signed_in, user, enrolled):
+    response = api_client.post(REGENERATE, {"code": totp_code(TOTPDevice.objects.get(user=user))})
+
+    assert response.status_code == 200
+    codes = response.json()["recovery_codes"]
+    assert len(codes) == 10
+    assert len(set(codes)) == 10
+    assert set(codes).isdisjoint(enrolled)
+    assert _hashes(user) == {recovery_code_digest(code) for code in codes}
+    assert RecoveryCode.objects.filter(user=user, used_at__isnull=True).count() == 10
+
+
+def test_the_old_codes_stop_working_and_the_new_ones_sign_in(api_client, signed_in, user, enrolled):
+    fresh = api_client.post(REGENERATE, {"code": totp_code(TOTPDevice.objects.get(user=user))})
+    new_codes = fresh.json()["recovery_codes"]
+    client = APIClient(HTTP_USER_AGENT=USER_AGENT)
+    challenge = password_login(client, user.email)["challenge"]
+
+    old = verify(client, challenge, enrolled[0])
+    assert old.status_code == 400
+    assert old.json()["code"] == "mfa_code_invalid"
+
+    assert verify(client, challenge, new_codes[0]).status_code == 200
+
+
+def test_a_recovery_code_cannot_mint_new_ones(api_client, signed_in, user, enrolled):
+    before = _hashes(user)
+
+    response = api_client.post(REGENERATE, {"code": enrolled[0]})
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "mfa_code_invalid"
+    assert _hashes(user) == before
+    assert RecoveryCode.objects.filter(user=user, used_at__isnull=True).count() == 10
+
+
+def test_a_code_already_used_is_refused(api_client, signed_in, user, enrolled, clock):
+    code = totp_code(TOTPDevice.objects.get(user=user))
+    assert api_client.post(REGENERATE, {"code": code}).status_code == 200
+    after_first = _hashes(user)
+
+    again = api_client.post(REGENERATE, {"code": code})
+
+    assert again.status_code == 400
+    assert again.json()["code"] == "mfa_code_invalid"
+    assert _hashes(user) == after_first
+
+
+def test_without_two_factor_sign_in_it_is_refused(api_client, signed_in, user):
+    response = api_client.post(REGENERATE, {"code": "123456"})
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "mfa_not_enabled"
+    assert not RecoveryCode.objects.filter(user=user).exists()
+
+
+def test_a_missing_code_is_a_validation_error(api_client, signed_in, user, enrolled):
+    before = _hashes(user)
+
+    response = api_client.post(REGENERATE, {})
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert "code" in response.json()["extra"]["fields"]
+    assert _hashes(user) == before
+
+
+def test_wrong_codes_are_rate_limited_with_the_other_checks(api_client, signed_in, user, enrolled):
+    before = _hashes(user)
+    for _ in range(5):  # mfa_failures_account: 5 per 15 minutes, shared with sign-in
+        assert api_client.post(REGENERATE, {"code": _wrong_code(user)}).status_code == 400
+
+    limited = api_client.post(REGENERATE, {"code": totp_code(TOTPDevice.objects.get(user=user))})
+
+    assert limited.status_code == 429
+    assert limited.json()["code"] == "rate_limited"
+    assert int(limited["Retry-After"]) > 0
+    assert _hashes(user) == before
+
+
+def test_it_needs_a_signed_in_user():
+    response = APIClient(HTTP_USER_AGENT=USER_AGENT).post(REGENERATE, {"code": "123456"})
+
+    assert response.status_code == 401

@@ -7,8 +7,8 @@ import time_machine
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
-from apps.users.mfa.services import _recovery_codes_replace
-from apps.users.models import UserSession
+from apps.users.mfa.services import _recovery_codes_replace, recovery_code_digest
+from apps.users.models import RecoveryCode, UserSession
 from tests.support.concurrency import run_together
 from tests.users.conftest import USER_AGENT
 from tests.users.factories import PASSWORD, UserFactory
@@ -70,3 +70,16 @@ def test_one_challenge_finished_twice_at_once_starts_one_session(enrolled):
 
     assert sorted(results) == [(200, None), (401, "mfa_challenge_invalid")]
     assert UserSession.objects.filter(user=user).count() == 1
+
+
+def test_one_challenge_raced_with_two_recovery_codes_spends_only_the_winners(enrolled):
+    user, _, codes = enrolled
+    client, challenge = _challenge(user)
+
+    results = run_together(2, lambda i: _verify(client, challenge, codes[i]))
+
+    assert sorted(results) == [(200, None), (401, "mfa_challenge_invalid")]
+    winner = [status for status, _ in results].index(200)
+    spent = RecoveryCode.objects.filter(user=user, used_at__isnull=False)
+    assert [code.code_hash for code in spent] == [recovery_code_digest(codes[winner])]
+    assert RecoveryCode.objects.filter(user=user, used_at__isnull=True).count() == 9

@@ -1,4 +1,5 @@
-"""``/api/v1/auth/2fa``: status, enrol, confirm, disable (signed in) and verify (sign-in)."""
+"""``/api/v1/auth/2fa``: status, enrol, confirm, disable, new recovery codes (signed in) and
+verify (sign-in)."""
 
 from __future__ import annotations
 
@@ -98,6 +99,24 @@ class MfaViewSet(viewsets.ViewSet):
     def disable(self, request: Request) -> Response:
         services.mfa_disable(user=cast(User, request.user), code=_code(request), request=request)
         return Response(status=204)
+
+    @extend_schema(
+        operation_id="auth_2fa_recovery_codes_regenerate",
+        summary="Replace my recovery codes",
+        description="Needs a fresh code from the app (not a recovery code). Answers ten new "
+        "recovery codes, shown this once; every earlier code stops working at once.",
+        request=MfaCodeInputSerializer,
+        responses={
+            200: MfaRecoveryCodesOutputSerializer,
+            **error_responses(ValidationFailed, MfaNotEnabled, MfaCodeInvalid, RateLimited),
+        },
+    )
+    @action(detail=False, methods=["post"], url_path="recovery-codes")
+    def recovery_codes(self, request: Request) -> Response:
+        codes = services.mfa_recovery_codes_regenerate(
+            user=cast(User, request.user), code=_code(request), request=request
+        )
+        return Response(MfaRecoveryCodesOutputSerializer({"recovery_codes": codes}).data)
 
 
 @extend_schema(tags=["auth"])

@@ -96,12 +96,17 @@ def mfa_verify(*, challenge: str, code: str, request: HttpRequest) -> IssuedSess
     """The second step of sign-in: the challenge's user, a right code, then the session."""
     user_id = challenge_user_id(challenge=challenge, request=request)
     with mfa_failures_limited(user_id=user_id, request=request):
-        user = _second_factor_check(user_id=user_id, code=code)
-    challenge_consume(challenge=challenge)
+        user = _second_factor_check(user_id=user_id, code=code, challenge=challenge)
     return session_start(user=user, request=request)
 
 
-def _second_factor_check(*, user_id: int, code: str) -> User:
+def _second_factor_check(*, user_id: int, code: str, challenge: str) -> User:
+    """The code checked and the challenge consumed as one step.
+
+    The challenge is deleted while the device row is locked and before the code's spend
+    commits: of two requests finishing one challenge with two recovery codes, the one that
+    finds the challenge gone rolls back, so its code stays unused.
+    """
     with transaction.atomic():
         user = User.objects.filter(pk=user_id).first()
         if user is None or not user.is_active:
@@ -112,7 +117,22 @@ def _second_factor_check(*, user_id: int, code: str) -> User:
             raise MfaCodeInvalid()
         if not (device.verify_token(code) or _recovery_code_use(user=user, code=code)):
             raise MfaCodeInvalid()
+        challenge_consume(challenge=challenge)
     return user
+
+
+def mfa_recovery_codes_regenerate(*, user: User, code: str, request: HttpRequest) -> list[str]:
+    """Ten new recovery codes for a fresh TOTP code; the old ones stop working at once.
+
+    Only the authenticator's code is accepted: a recovery code must not mint ten more.
+    """
+    with mfa_failures_limited(user_id=user.pk, request=request), transaction.atomic():
+        device = _device_locked(user=user, confirmed=True)
+        if device is None:
+            raise MfaNotEnabled()
+        if not device.verify_token(code):
+            raise MfaCodeInvalid()
+        return _recovery_codes_replace(user=user)
 
 
 def _device_locked(*, user: User, confirmed: bool) -> TOTPDevice | None:
