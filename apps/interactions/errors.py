@@ -19,3 +19,9 @@ class CollectionNameTaken(Conflict):
 class DefaultCollectionUndeletable(Conflict):
     code = "collection_default_undeletable"
     default_detail = "The default collection cannot be deleted."
+
+
+class CollectionItemNotFound(NotFound):
+    # Also an article the folder does not hold: moving it would be a collect in disguise.
+    code = "collection_item_not_found"
+    default_detail = "The article is not in this collection."

@@ -28,6 +28,7 @@ from apps.articles.errors import ArticleNotFound
 from apps.articles.public import article_public_authors
 from apps.interactions.counters import counters_incr_on_commit
 from apps.interactions.errors import (
+    CollectionItemNotFound,
     CollectionNameTaken,
     CollectionNotFound,
     DefaultCollectionUndeletable,
@@ -47,6 +48,7 @@ __all__ = [
     "collection_create",
     "collection_default_get_or_create",
     "collection_delete",
+    "collection_item_move",
     "collection_update",
 ]
 
@@ -379,6 +381,35 @@ def article_uncollect(
             if not _folders_of(user=user, article_ids=[article_id])[article_id]:
                 _count_add(article_id, "collect_count", -1)
                 counters_incr_on_commit(field="collect_count", deltas={article_id: -1})
+            _collect_events(user=user, article_ids=[article_id])
+        return _collect_state(user=user, article_id=article_id)
+
+
+def collection_item_move(
+    *, user: Any, article_id: int, from_collection_id: int, to_collection_id: int
+) -> CollectState:
+    """Move a public article from one of the user's folders to another, in one transaction.
+
+    The reader collects the article before and after, so ``collect_count`` does not move (no
+    stat row lock is needed). Already in the target folder too: the source entry goes. The
+    same folder twice changes nothing. Not in the source folder: ``CollectionItemNotFound``.
+    """
+    _public_author_id(article_id)
+    for collection_id in (from_collection_id, to_collection_id):
+        _own_folder(user=user, collection_id=collection_id)  # a refusal writes nothing
+    default = collection_default_get_or_create(user=user)
+    with transaction.atomic():
+        _lock(default)
+        source = _own_folder(user=user, collection_id=from_collection_id)
+        target = _own_folder(user=user, collection_id=to_collection_id)
+        entry = CollectionItem.objects.filter(collection=source, article_id=article_id).first()
+        if entry is None:
+            raise CollectionItemNotFound()
+        if source.pk != target.pk:
+            CollectionItem.objects.get_or_create(
+                collection=target, article_id=article_id, defaults={"user": user}
+            )
+            entry.delete()
             _collect_events(user=user, article_ids=[article_id])
         return _collect_state(user=user, article_id=article_id)
 
