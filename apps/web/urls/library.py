@@ -4,7 +4,7 @@ fixes them."""
 
 from django.urls import path, register_converter
 
-from apps.web.views import library
+from apps.web.views import folders, library
 
 
 class IdConverter:
@@ -30,11 +30,26 @@ urlpatterns = [
     path("c/<library_id:comment_id>/delete", library.comment_delete, name="library-comment-delete"),
     path("u/<library_id:user_id>/follow", library.user_follow, name="library-follow"),
     path("t/<str:name>/follow", library.tag_follow, name="library-tag-follow"),
-    path("me/collections/", library.collection_list, name="library-collections"),
+    path("me/collections/", folders.collection_list, name="library-collections"),
     path(
         "me/collections/<library_id:collection_id>/",
-        library.collection_detail,
+        folders.collection_detail,
         name="library-collection",
+    ),
+    path(
+        "me/collections/<library_id:collection_id>/rename",
+        folders.collection_rename,
+        name="library-collection-rename",
+    ),
+    path(
+        "me/collections/<library_id:collection_id>/delete",
+        folders.collection_delete,
+        name="library-collection-delete",
+    ),
+    path(
+        "me/collections/<library_id:collection_id>/move",
+        folders.collection_item_move,
+        name="library-collection-move",
     ),
     path("me/notifications/", library.notification_list, name="library-notifications"),
     path("me/notifications/badge", library.notification_badge, name="library-badge"),

@@ -1,5 +1,5 @@
-"""The reader's in-place actions and own pages: likes, collections, follows, comments,
-notifications, the wallet and tipping.
+"""The reader's in-place actions and own pages: likes, collects, follows, comments,
+notifications, the wallet and tipping (the folders' own pages are in ``folders``).
 
 Every action is a POST form that works without JavaScript (303 back to the page it came from)
 and, sent by htmx, answers the updated partial to swap in place. Reads and writes go through
@@ -35,9 +35,7 @@ from apps.follows import services as follow_services
 from apps.follows.rates import FOLLOW, TAG_FOLLOW
 from apps.interactions import selectors as interaction_selectors
 from apps.interactions import services as interaction_services
-from apps.interactions.pagination import CollectionItemPagination, CollectionPagination
 from apps.interactions.rates import COLLECT, LIKE
-from apps.interactions.serializers import CollectionInputSerializer, collection_represent
 from apps.ledger import selectors as ledger_selectors
 from apps.ledger.pagination import EntryPagination
 from apps.ledger.serializers import entries_represent
@@ -250,50 +248,6 @@ def article_collect(request: HttpRequest, article_id: int) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
         return _actions_partial(request, article_id, state)
     return _see_other(_back(request))
-
-
-@require_http_methods(["GET", "POST"])
-@signed_in
-def collection_list(request: HttpRequest) -> HttpResponse:
-    error = None
-    if request.method == "POST":
-        serializer = CollectionInputSerializer(data={"name": request.POST.get("name", "")})
-        if serializer.is_valid():
-            folder = interaction_services.collection_create(
-                user=request.user, name=serializer.validated_data["name"]
-            )
-            return _see_other(f"/me/collections/{folder.pk}/")
-        error = "; ".join(str(m) for messages in serializer.errors.values() for m in messages)
-    interaction_services.collection_default_get_or_create(user=request.user)
-    rows, next_cursor = _paged(
-        CollectionPagination(), interaction_selectors.collection_list(user=request.user), request
-    )
-    folders = [collection_represent(row) for row in rows]
-    return _render(
-        request,
-        "web/library/collections.html",
-        {"folders": folders, "next_cursor": next_cursor, "form_error": error},
-        status=400 if error else 200,
-    )
-
-
-@require_GET
-@signed_in
-def collection_detail(request: HttpRequest, collection_id: int) -> HttpResponse:
-    folder = interaction_selectors.collection_get_for_user(
-        user=request.user, collection_id=collection_id
-    )
-    rows, next_cursor = _paged(
-        CollectionItemPagination(),
-        interaction_selectors.collection_item_list(collection=folder),
-        request,
-    )
-    items = interaction_selectors.collection_items_represent(rows, user=request.user)
-    return _render(
-        request,
-        "web/library/collection.html",
-        {"folder": folder, "items": items, "next_cursor": next_cursor},
-    )
 
 
 # --- follows -------------------------------------------------------------------------------------
