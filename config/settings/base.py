@@ -913,3 +913,11 @@ CELERY_BEAT_SCHEDULE["migrator-validate-incremental"] = {
     "task": "apps.migrator.tasks.migrator_validate_incremental",
     "schedule": env.float("MIGRATOR_VALIDATE_EVERY", default=300.0),
 }
+
+# --- Web pages (apps.web) -----------------------------------------------------------------------
+# Seconds an anonymous article page stays cached (apps.web.page_cache). Edits, state changes and
+# comments drop it at once; this bounds what nothing drops, such as a commenter's new nickname.
+WEB_ARTICLE_PAGE_TTL = env.int("WEB_ARTICLE_PAGE_TTL", default=300)
+# Seconds the anonymous home page stays cached. A publish, withdraw or take-down drops it at once;
+# a recomputed hot list or an author's new nickname shows within this.
+WEB_HOME_PAGE_TTL = env.int("WEB_HOME_PAGE_TTL", default=30)

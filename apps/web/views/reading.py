@@ -4,19 +4,31 @@ Every read goes through the selectors the API views use, so what a page shows (v
 counts, flags) is what the API answers: a private, withdrawn or draft article is a 404 here as
 there, and the article page counts its read with the same event the API emits.
 
-The anonymous article page's expensive part, the content with its math rendered as MathML, is
-cached per article *revision and update time* as the article's detail cache holds them: every
-write that invalidates that cache (apps.articles.services, on commit) gives the next read a new
-key, so a stale body is never shown and no hook into the articles app is needed.
+The content with its math rendered as MathML is cached per article *revision and update time*
+as the article's detail cache holds them: every write that invalidates that cache
+(apps.articles.services, on commit) gives the next read a new key, so a stale body is never shown.
+
+Anonymous readers of the article page and the home page get the whole page from
+:mod:`apps.web.page_cache`, rendered once with holes for the counts, the CSRF token and the
+absolute URLs, which each request fills. The article page's stamp is the article's revision and
+update time and its author's profile; its key is dropped by the articles app's live-change hook
+and by the comments app's change hook (``WebConfig.ready()``). The home page is dropped by the
+live-change hook of any article and lives ``WEB_HOME_PAGE_TTL`` seconds, which bounds how long
+a recomputed hot list waits to show there; its counts are at most
+``ARTICLE_PUBLIC_FIRST_PAGE_COUNTS_TTL`` seconds old, as on the API's public first page.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
@@ -25,6 +37,7 @@ from django.views.decorators.http import require_GET
 from apps.articles.errors import ArticleNotFound
 from apps.articles.reads import article_read_emit
 from apps.articles.selectors import (
+    article_counts,
     article_get_for_reader,
     article_list_items,
     article_public_list,
@@ -38,6 +51,8 @@ from apps.tags.names import TagNameInvalid, tag_name_parse
 from apps.tags.selectors import tag_ids_for_name, tag_list
 from apps.users.selectors import user_public_profile_get
 from apps.web.math import math_to_mathml
+from apps.web.page_cache import Holes, anonymous_page_request, cached_page
+from apps.web.views import academic
 from scholarnet.api.errors import NotFound
 
 PAGE_SIZE = 20
@@ -47,6 +62,24 @@ TAG_CHIPS = 24
 SEARCH_PAGE_SIZE = 10
 SEARCH_TABS = {"articles": "article", "users": "user", "tags": "tag"}
 BODY_CACHE_TTL = 3600
+# The fields of an article's page that change per request (apart from the CSRF token).
+ARTICLE_COUNT_FIELDS = ("like_count", "collect_count", "comment_count", "read_count")
+LIST_COUNT_FIELDS = ("like_count", "comment_count", "read_count")
+HOME_PAGE_KEY = "web:page:home:v1"
+
+
+def article_page_key(article_id: int) -> str:
+    return f"web:page:article:v1:{article_id}"
+
+
+def article_page_key_of(article_id: int) -> list[str]:
+    """What a change of the article's comments makes stale (the home page shows no thread)."""
+    return [article_page_key(article_id)]
+
+
+def article_page_keys(article_id: int) -> list[str]:
+    """What a change of the article's public state makes stale."""
+    return [article_page_key(article_id), HOME_PAGE_KEY]
 
 
 def article_slug(title: str) -> str:
@@ -91,8 +124,72 @@ def _datetime(value: Any) -> Any:
     return parse_datetime(value) if isinstance(value, str) else value
 
 
+class _CountsTier:
+    """The anonymous home page's counts, kept for a few seconds in this process.
+
+    One entry (the page everyone reads), replaced whole; threads that miss at the same moment may
+    each read the counts once, which is cheaper than making them wait for each other.
+    """
+
+    def __init__(self) -> None:
+        self._entry: tuple[float, tuple[int, ...], dict[str, int]] | None = None
+
+    def values(self, ids: tuple[int, ...]) -> dict[str, int]:
+        now, entry = time.monotonic(), self._entry
+        if entry is not None and entry[0] > now and entry[1] == ids:
+            return entry[2]
+        counts = article_counts(article_ids=list(ids))
+        values = {
+            f"{name}:{article_id}": getattr(counts[article_id], name)
+            for article_id in ids
+            for name in LIST_COUNT_FIELDS
+        }
+        self._entry = (now + settings.ARTICLE_PUBLIC_FIRST_PAGE_COUNTS_TTL, ids, values)
+        return values
+
+    def clear(self) -> None:
+        self._entry = None
+
+
+home_counts = _CountsTier()
+
+
+def _holed_items(items: list[dict[str, Any]], holes: Holes) -> list[dict[str, Any]]:
+    return [
+        {**item, **{name: holes(f"{name}:{item['id']}") for name in LIST_COUNT_FIELDS}}
+        for item in items
+    ]
+
+
+def _home_cached(request: HttpRequest) -> HttpResponse:
+    """The anonymous home page: cached with holes for its counts and the CSRF token."""
+
+    def render_page(holes: Holes) -> tuple[str, dict[str, Any]]:
+        latest, next_before = _keyset_page(article_public_list(), request)
+        hot = _with_paths(hot_articles_page(user=request.user, offset=0, page_size=HOT_SIZE).items)
+        context = {
+            "latest": _holed_items(latest, holes),
+            "next_before": next_before,
+            "hot": _holed_items(hot, holes),
+            "feed": [],
+            "tags": _tag_chips([*hot, *latest]),
+            "csrf_token": holes("csrf_token"),
+        }
+        ids = tuple(dict.fromkeys(item["id"] for item in [*hot, *latest]))
+        return render_to_string("web/reading/home.html", context, request=request), {"ids": ids}
+
+    page = cached_page(
+        HOME_PAGE_KEY, stamp=None, render=render_page, ttl=settings.WEB_HOME_PAGE_TTL
+    )
+    values: dict[str, object] = {**home_counts.values(page.meta["ids"])}
+    values["csrf_token"] = get_token(request)
+    return HttpResponse(page.fill(values))
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    if anonymous_page_request(request):
+        return _home_cached(request)
     user = _signed_in(request)
     latest, next_before = _keyset_page(article_public_list(), request)
     context: dict[str, Any] = {
@@ -167,14 +264,61 @@ def article_detail(
         author = user_public_profile_get(user_id=article["author"]["id"], viewer=request.user)
     except NotFound:
         author = {**article["author"], "about": "", "follower_count": 0, "followed": False}
+    if anonymous_page_request(request):
+        return _article_cached(request, article=article, author=author, canonical=canonical)
     context = {
         "article": article,
         "public": _is_public(article, viewer=_signed_in(request)),
         "author": author,
         "body_html": _body_html(article),
         "canonical_url": request.build_absolute_uri(canonical),
+        **academic.article_academic_context(request, article),
+        **academic.article_viewer_context(request, article),
     }
     return render(request, "web/reading/article.html", context)
+
+
+def _profile_stamp(author: dict[str, Any]) -> str:
+    """The author card's own fields, as text: a new nickname or avatar renders the page again."""
+    per_request = ("follower_count", "followee_count", "followed")
+    return repr(sorted((name, value) for name, value in author.items() if name not in per_request))
+
+
+def _article_cached(
+    request: HttpRequest, *, article: dict[str, Any], author: dict[str, Any], canonical: str
+) -> HttpResponse:
+    """The anonymous article page: cached with holes for counts, CSRF token and its URL."""
+
+    def render_page(holes: Holes) -> tuple[str, dict[str, Any]]:
+        context = {
+            "article": {**article, **{name: holes(name) for name in ARTICLE_COUNT_FIELDS}},
+            "public": True,
+            "author": {
+                **author,
+                "follower_count": holes("follower_count"),
+                "follower_noun": holes("follower_noun"),
+            },
+            "body_html": _body_html(article),
+            "canonical_url": holes("canonical_url"),
+            "csrf_token": holes("csrf_token"),
+            **academic.article_academic_context(request, article),
+        }
+        return render_to_string("web/reading/article.html", context, request=request), {}
+
+    stamp = (article.get("revision"), article["updated_at"], _profile_stamp(author))
+    page = cached_page(
+        article_page_key(article["id"]),
+        stamp=stamp,
+        render=render_page,
+        ttl=settings.WEB_ARTICLE_PAGE_TTL,
+    )
+    followers = author["follower_count"]
+    values: dict[str, object] = {name: article[name] for name in ARTICLE_COUNT_FIELDS}
+    values["follower_count"] = followers
+    values["follower_noun"] = "follower" if followers == 1 else "followers"
+    values["canonical_url"] = request.build_absolute_uri(canonical)
+    values["csrf_token"] = get_token(request)
+    return HttpResponse(page.fill(values))
 
 
 @require_GET
