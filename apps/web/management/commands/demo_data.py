@@ -7,8 +7,13 @@ demo author exists, nothing is added. Everything goes through the apps' services
 writes do, so counters, caches, events and the search index's feed are what real use produces.
 ``--no-content`` creates the moderator only.
 
-Not included: a paid tip. Paying needs the WeChat simulator to answer over HTTP, which it does only
-once the web server runs (after this command); tip from the article page to try that flow.
+With the WeChat simulator on, the demo also holds one paid tip (checked on every run, paid once),
+so an author's wallet shows a ledger entry from the start. It takes the real payment path: the
+rewards service creates the reward and its WeChat Native order through the SDK, the simulator's
+order is paid as its pay page pays it, and its signed notification goes to the payments service
+the notify endpoint calls. No server runs yet (``make run`` loads the demo first), so the SDK's
+calls to the simulator are served in process (``apps.wechat_sim.in_process``), never over a
+socket.
 """
 
 from __future__ import annotations
@@ -16,16 +21,23 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from apps.articles import services as articles
+from apps.articles.selectors import article_author_list
 from apps.comments import services as comments
 from apps.follows import services as follows
 from apps.interactions import services as interactions
+from apps.ledger.selectors import wallet_get
+from apps.payments.callbacks import payment_notification_receive
 from apps.ranking import services as ranking
+from apps.rewards import services as rewards
+from apps.rewards.models import Reward, RewardStatus
 from apps.users import services as users
 from apps.users.models import User
+from scholarnet.api.errors import ApplicationError
 from scholarnet.runtime.demo import demo_admin_ensure, demo_login_lines
 
 DEMO_DOMAIN = "demo.scholarnet.local"
@@ -139,6 +151,8 @@ COMMENTS = [
 LIKES = [(0, "alan"), (0, "ada"), (0, "sofia"), (1, "emmy"), (2, "ada"), (2, "emmy"), (4, "emmy")]
 FOLLOWS = [("alan", "emmy"), ("ada", "emmy"), ("sofia", "alan"), ("emmy", "ada")]
 TAG_FOLLOWS = [("ada", "physics"), ("alan", "pde")]
+# (payer, article index, amount in fen): the demo's one paid tip.
+TIP = ("alan", 0, 1000)
 
 
 def demo_email(handle: str) -> str:
@@ -201,6 +215,55 @@ def demo_content_create() -> dict[str, int]:
     }
 
 
+def _yuan(fen: int) -> str:
+    return f"¥{fen / 100:.2f}"
+
+
+def demo_tip_ensure() -> str:
+    """The demo's paid tip, paid once however often this runs; the line to print about it."""
+    if not settings.WECHAT_SIMULATOR_ENABLED:
+        return "Demo tip: none, the WeChat simulator is off."
+    handle, index, amount = TIP
+    payer = User.objects.get(email=demo_email(handle))
+    author = User.objects.get(email=demo_email(ARTICLES[index]["author"]))
+    article = article_author_list(author=author).filter(title=ARTICLES[index]["title"]).first()
+    if article is None:
+        return "Demo tip: none, its article is gone."
+    tips = Reward.objects.filter(payer=payer, article_id=article.pk, amount=amount)
+    if tips.filter(status=RewardStatus.PAID).exists():
+        return "Demo tip: paid already, nothing added."
+    pending = tips.filter(status=RewardStatus.PENDING).exclude(code_url="").first()
+    try:
+        reward = _demo_tip_pay(pending, payer_id=payer.pk, article_id=article.pk, amount=amount)
+    except ApplicationError as error:  # the site starts without its demo tip, and says why
+        return f"Demo tip: not paid ({error.code}: {error.detail})."
+    if reward.status != RewardStatus.PAID:
+        return f"Demo tip: not paid (the reward is {reward.status})."
+    balance = wallet_get(user_id=author.pk).balance
+    return (
+        f"Demo tip: {_yuan(amount)} from {payer.nickname} to {author.nickname}, paid; "
+        f"{author.nickname}'s wallet holds {_yuan(balance)}."
+    )
+
+
+def _demo_tip_pay(pending: Reward | None, *, payer_id: int, article_id: int, amount: int) -> Reward:
+    """Create the tip (or take the one an interrupted run left pending), pay its order on the
+    simulator, apply the signed notification, and let the reward hear of its payment."""
+    from apps.wechat_sim.in_process import gateway_in_process, order_pay
+
+    with gateway_in_process():
+        reward = pending or rewards.reward_create(
+            payer_id=payer_id, article_id=article_id, amount=amount
+        )
+        notification = order_pay(out_trade_no=reward.out_trade_no)
+        if notification is not None:
+            headers, body = notification
+            payment_notification_receive(headers=headers, body=body)
+        # What the tip page does: the reward asks payments and applies the payment's status
+        # now; the rewards consumer hears the same payment.changed later and changes nothing.
+        return rewards.reward_refresh(reward=reward)
+
+
 class Command(BaseCommand):
     help = "Create the demo moderator and, once, the demo authors, articles and conversations."
 
@@ -221,7 +284,8 @@ class Command(BaseCommand):
             return
         if demo_content_exists():
             self.stdout.write("Demo content: present already, nothing added.")
-            return
-        created = demo_content_create()
-        summary = ", ".join(f"{count} {name}" for name, count in created.items())
-        self.stdout.write(f"Demo content: {summary}.")
+        else:
+            created = demo_content_create()
+            summary = ", ".join(f"{count} {name}" for name, count in created.items())
+            self.stdout.write(f"Demo content: {summary}.")
+        self.stdout.write(demo_tip_ensure())
