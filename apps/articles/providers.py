@@ -4,7 +4,8 @@ Articles cannot import the apps that own the numbers (interactions, comments), s
 two bulk reads here and they register their parts in ``AppConfig.ready()``:
 
 - ``article_counts_providers``: ``provide(ids=[article ids])`` → ``{id: {"like_count": …}}``
-  (interactions: like, collect and read counts; comments: comment_count);
+  (interactions: every count, from one hash per article; the comments app moves the comment
+  and review counts in it);
 - ``article_flags_providers``: ``provide(ids=[article ids], user_id=…)`` → ``{id: {"liked": …}}``
   (interactions: liked, collected), asked only for a signed-in viewer.
 
@@ -27,7 +28,7 @@ class ArticleCounts:
     collect_count: int = 0
     read_count: int = 0
     comment_count: int = 0
-    review_count: int = 0  # provided by comments, as is the mean (None without reviews)
+    review_count: int = 0  # the mean is None without reviews
     review_rating_mean: float | None = None
 
 

@@ -62,22 +62,6 @@ class Comment(models.Model):
         return f"comment {self.pk} on #{self.article_id}"
 
 
-class ReviewStat(models.Model):
-    """An article's reviews counted: moved with ``F()`` in the transaction of each review write.
-
-    The source of truth is the reviews themselves (``comments_recount`` rebuilds these rows);
-    the mean rating is ``rating_sum / review_count``. Served from Redis (``review_stats.py``).
-    """
-
-    article_id = models.BigIntegerField(primary_key=True)
-    review_count = models.PositiveIntegerField(default=0)
-    rating_sum = models.PositiveIntegerField(default=0)
-    version = models.PositiveBigIntegerField(default=0)  # orders the Redis copies' writes
-
-    def __str__(self) -> str:
-        return f"reviews of #{self.article_id}: {self.review_count}"
-
-
 class ArticleEditor(models.Model):
     """A user the article's author invited as an editor: they may post meta reviews."""
 

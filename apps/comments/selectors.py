@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, QuerySet, Sum, Window
+from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 
 from apps.articles.errors import ArticleNotFound
@@ -169,30 +169,32 @@ def review_page_represent(reviews: list[Comment]) -> list[dict[str, Any]]:
     ]
 
 
-def article_review_facts(*, ids: list[int]) -> dict[int, tuple[int, int]]:
-    """``{article_id: (reviews, rating sum)}`` from the reviews themselves (recount)."""
-    rows = (
-        Comment.objects.filter(article_id__in=ids, kind=CommentKind.REVIEW)
-        .values_list("article_id")
-        .annotate(n=Count("id"), total=Sum("rating"))
-        .order_by()
-    )
-    return {article_id: (n, int(total or 0)) for article_id, n, total in rows}
-
-
 def article_comment_counts(*, ids: list[int]) -> dict[int, dict[str, int]]:
-    """``{article_id: {"comment_count": n}}`` from the comments themselves (articles with any).
+    """``{article_id: {"comment_count": n, "review_count": r, "review_rating_sum": s}}`` from
+    the comments themselves (articles with any).
 
-    The facts ``interactions_recount`` rebuilds comment_count from, one grouped query on the
+    The facts ``interactions_recount`` rebuilds those counts from, one grouped query on the
     ``(article_id, root, -id)`` index for a whole batch of articles.
     """
+    reviews = Q(kind=CommentKind.REVIEW)
     rows = (
         Comment.objects.filter(article_id__in=ids)
         .values_list("article_id")
-        .annotate(n=Count("id"))
+        .annotate(
+            n=Count("id"),
+            review_n=Count("id", filter=reviews),
+            rating_total=Sum("rating", filter=reviews),
+        )
         .order_by()
     )
-    return {article_id: {"comment_count": n} for article_id, n in rows}
+    return {
+        article_id: {
+            "comment_count": n,
+            "review_count": review_n,
+            "review_rating_sum": int(rating_total or 0),
+        }
+        for article_id, n, review_n, rating_total in rows
+    }
 
 
 def commented_article_ids(*, after_id: int, limit: int) -> list[int]:

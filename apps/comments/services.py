@@ -1,10 +1,11 @@
 """Writes of comments: create (root or reply) and delete a subtree.
 
 Each write runs in one transaction that writes the comments, moves the article's
-``comment_count`` (the interactions app's stat row, with ``F()``) and publishes the event through
-the outbox. Lock order: the article's stat row (taken by the count UPDATE), then the thread's
-root row. The stat row serialises one article's comment writes, so the count is exact and a
-reply never lands under a parent that a concurrent delete has just removed.
+``comment_count`` and, for reviews, ``review_count`` and ``review_rating_sum`` (the interactions
+app's stat row, with ``F()``, one UPDATE) and publishes the event through the outbox. Lock
+order: the article's stat row (taken by the count UPDATE), then the thread's root row. The stat
+row serialises one article's comment writes, so the counts are exact and a reply never lands
+under a parent that a concurrent delete has just removed.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from apps.comments.events import CommentCreated, CommentDeleted
 from apps.comments.kinds import KindRequest, comment_kind_check, rebuttal_parent_check
 from apps.comments.models import Comment, CommentKind
 from apps.comments.policy import comment_links_check
-from apps.comments.review_stats import review_stat_add, review_stat_ensure
 from apps.interactions.comment_counts import (
     article_comment_count_add,
     article_stat_ensure,
@@ -64,10 +64,14 @@ def comment_create(
     html = render_markdown(content)
     comment_links_check(user_id=user.pk, content=content, content_html=html)
     article_stat_ensure(article_id=article_id)
-    if kind == CommentKind.REVIEW:
-        review_stat_ensure(article_id=article_id)
+    is_review = kind == CommentKind.REVIEW
     with transaction.atomic():
-        comment_count = article_comment_count_add(article_id=article_id, delta=1)
+        comment_count = article_comment_count_add(
+            article_id=article_id,
+            delta=1,
+            reviews=1 if is_review else 0,
+            rating_sum=(rating or 0) if is_review else 0,
+        )
         parent = _parent_locked(article_id=article_id, parent_id=parent_id)
         rebuttal_parent_check(kind=kind, parent_kind=None if parent is None else parent.kind)
         root_id = None if parent is None else (parent.root_id or parent.pk)
@@ -82,8 +86,6 @@ def comment_create(
             rating=rating,
             confidence=confidence,
         )
-        if kind == CommentKind.REVIEW:
-            review_stat_add(article_id=article_id, count=1, rating=rating or 0)
         if root_id is not None:
             Comment.objects.filter(pk=root_id).update(reply_count=F("reply_count") + 1)
         publish_event(
@@ -159,9 +161,14 @@ def _subtree_delete(
             Comment.objects.filter(pk=comment.root_id).update(
                 reply_count=F("reply_count") - len(ids)
             )
-        _reviews_remove(article_id=article_id, ids=ids)
+        ratings = _review_ratings(ids)
         _delete_bottom_up(ids)
-        count = article_comment_count_add(article_id=article_id, delta=-len(ids))
+        count = article_comment_count_add(
+            article_id=article_id,
+            delta=-len(ids),
+            reviews=-len(ratings),
+            rating_sum=-sum(ratings),
+        )
         publish_event(
             CommentDeleted(
                 comment_id=comment_id,
@@ -197,12 +204,10 @@ def _subtree_ids(comment: Comment) -> list[int]:
     return sorted(ids)
 
 
-def _reviews_remove(*, article_id: int, ids: list[int]) -> None:
-    """Take the subtree's reviews out of the article's review count and rating sum."""
+def _review_ratings(ids: list[int]) -> list[int]:
+    """The ratings of the reviews among ``ids``: what their delete takes out of the counts."""
     rows = Comment.objects.filter(pk__in=ids, kind=CommentKind.REVIEW)
-    ratings = [rating or 0 for rating in rows.values_list("rating", flat=True)]
-    if ratings:
-        review_stat_add(article_id=article_id, count=-len(ratings), rating=-sum(ratings))
+    return [rating or 0 for rating in rows.values_list("rating", flat=True)]
 
 
 def _delete_bottom_up(ids: list[int]) -> None:

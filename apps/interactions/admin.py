@@ -33,6 +33,7 @@ class ArticleStatAdmin(_ReadOnly):
         "collect_count",
         "read_count",
         "comment_count",
+        "review_count",
         "updated_at",
     )
     search_fields = ("=article_id",)
@@ -43,7 +44,7 @@ class ArticleStatAdmin(_ReadOnly):
         return bool(request.user.is_active and request.user.is_staff)
 
     @admin.action(
-        description="Recount likes, collects, reads and comments from the facts",
+        description="Recount likes, collects, reads, comments and reviews from the facts",
         permissions=["recount"],
     )
     def recount(self, request: HttpRequest, queryset: QuerySet[ArticleStat]) -> None:

@@ -7,7 +7,8 @@ class InteractionsConfig(AppConfig):
     verbose_name = "Interactions"
 
     def ready(self) -> None:
-        # Answer the articles app's bulk reads: counts (not comment_count) and viewer flags.
+        # Answer the articles app's bulk reads: every count (comment and review counts moved by
+        # the comments app through ``comment_counts``) and the viewer flags.
         from apps.articles.providers import article_counts_providers, article_flags_providers
         from apps.interactions import selectors
 

@@ -7,6 +7,10 @@ read that misses refills the hash from the rows (only if still absent and not ma
 see ``CHANGED_MARKER_MS``). A whole page costs one pipeline of HGETALLs, plus one of fills for
 the misses.
 
+A hash lacking one of :data:`FIELDS` (filled by a release that counted fewer things) is never
+trusted: a read takes it for a miss and its fill drops it, and a write that finds the hash
+without its field drops it too and leaves the marker, so the next read fills the whole shape.
+
 Redis being down never fails a write (a lost increment leaves the hash stale until it expires,
 or ``interactions_recount`` drops it). Reads then go to the stat rows, as the kernel cache does:
 a circuit breaker skips Redis instead of paying a timeout per request, and at most
@@ -33,7 +37,14 @@ from scholarnet.observability.metrics import counter
 logger = logging.getLogger(__name__)
 
 BIZ_ARTICLE = "article"
-FIELDS = ("like_count", "collect_count", "read_count", "comment_count")
+FIELDS = (
+    "like_count",
+    "collect_count",
+    "read_count",
+    "comment_count",
+    "review_count",
+    "review_rating_sum",
+)
 COUNTS_READS = counter(
     "interactions_counts_reads_total", "Article count lookups by source.", labelnames=("source",)
 )
@@ -48,28 +59,37 @@ _fallback_slots = threading.BoundedSemaphore(max(1, settings.CACHE_FALLBACK_CONC
 # refill missing an increment that found no hash). The marker outlives any read-then-fill.
 CHANGED_MARKER_MS = 2000
 
-# ARGV[1]: the hashes' key prefix, ARGV[2]: the field, ARGV[3]: marker lifetime (ms), ARGV[4]:
-# "id:delta id:delta …". Never below zero. The keys are built here from one string instead of
-# passed as KEYS: a read batch moves hundreds of hashes, and encoding 1,500 arguments cost the
-# client half of the call (10.6 ms a batch of 500 articles, 5.8 ms so). ScholarNet runs one
-# Redis, not a cluster, so undeclared keys are safe.
+# ARGV[1]: the hashes' key prefix, ARGV[2]: marker lifetime (ms), ARGV[3]: "id:field:delta …".
+# Never below zero. The keys are built here from one string instead of passed as KEYS: a read
+# batch moves hundreds of hashes, and encoding 1,500 arguments cost the client half of the call
+# (10.6 ms a batch of 500 articles, 5.8 ms so). ScholarNet runs one Redis, not a cluster, so
+# undeclared keys are safe. Several fields of one article (a review moves its count and its
+# rating sum) change in one call, so no reader sees one without the other.
 _INCR_IF_EXISTS = """
-local prefix, field, marker_ms = ARGV[1], ARGV[2], ARGV[3]
-for id, delta in string.gmatch(ARGV[4], '(%d+):(%-?%d+)') do
+local prefix, marker_ms = ARGV[1], ARGV[2]
+for id, field, delta in string.gmatch(ARGV[3], '(%d+):([%w_]+):(%-?%d+)') do
   local key = prefix .. id
-  if redis.call('EXISTS', key) == 1 then
+  if redis.call('HEXISTS', key, field) == 1 then
     if redis.call('HINCRBY', key, field, delta) < 0 then
       redis.call('HSET', key, field, 0)
     end
   else
+    redis.call('DEL', key)
     redis.call('SET', key .. ':changed', 1, 'PX', marker_ms)
   end
 end
 return 0
 """
-# KEYS: hash, marker; ARGV[1]: TTL (s), then field, value pairs. 1 when filled.
+# KEYS: hash, marker; ARGV[1]: TTL (s), then field, value pairs. 1 when filled. A hash with
+# fewer fields than the pairs is an older shape: dropped, filled by the next read.
 _FILL_IF_ABSENT = """
-if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  return 0
+end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  if redis.call('HLEN', KEYS[1]) < (#ARGV - 1) / 2 then
+    redis.call('DEL', KEYS[1])
+  end
   return 0
 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
@@ -104,13 +124,23 @@ def _script(source: str) -> Any:
 
 def counters_incr(*, field: str, deltas: Mapping[int, int]) -> None:
     """Add ``deltas`` (article id → delta) to ``field`` of the hashes that exist, atomically."""
-    if field not in FIELDS:
-        raise ValueError(f"unknown counter {field!r}")
-    changed = {article_id: delta for article_id, delta in deltas.items() if delta}
-    if not changed:
+    counters_move(changes={article_id: {field: delta} for article_id, delta in deltas.items()})
+
+
+def counters_move(*, changes: Mapping[int, Mapping[str, int]]) -> None:
+    """Add ``changes`` (article id → {field: delta}) to the hashes that exist, in one call."""
+    unknown = {field for fields in changes.values() for field in fields} - set(FIELDS)
+    if unknown:
+        raise ValueError(f"unknown counters {sorted(unknown)!r}")
+    triples = " ".join(
+        f"{article_id}:{field}:{delta}"
+        for article_id, fields in changes.items()
+        for field, delta in fields.items()
+        if delta
+    )
+    if not triples:
         return
-    pairs = " ".join(f"{article_id}:{delta}" for article_id, delta in changed.items())
-    args = [counts_key(0)[:-1], field, CHANGED_MARKER_MS, pairs]
+    args = [counts_key(0)[:-1], CHANGED_MARKER_MS, triples]
     try:
         _script(_INCR_IF_EXISTS)(keys=[], args=args, client=_client())
     except _REDIS_FAILURES:
@@ -119,8 +149,15 @@ def counters_incr(*, field: str, deltas: Mapping[int, int]) -> None:
 
 def counters_incr_on_commit(*, field: str, deltas: Mapping[int, int]) -> None:
     """:func:`counters_incr` once the current transaction commits (never for a rollback)."""
-    frozen = dict(deltas)
-    transaction.on_commit(lambda: counters_incr(field=field, deltas=frozen))
+    counters_move_on_commit(
+        changes={article_id: {field: delta} for article_id, delta in deltas.items()}
+    )
+
+
+def counters_move_on_commit(*, changes: Mapping[int, Mapping[str, int]]) -> None:
+    """:func:`counters_move` once the current transaction commits (never for a rollback)."""
+    frozen = {article_id: dict(fields) for article_id, fields in changes.items()}
+    transaction.on_commit(lambda: counters_move(changes=frozen))
 
 
 def _keys(article_id: int) -> tuple[str, str]:
@@ -186,8 +223,9 @@ def _hashes_read(article_ids: list[int]) -> dict[int, dict[str, int]]:
         pipe.hgetall(counts_key(article_id))
     found = {}
     for article_id, raw in zip(article_ids, pipe.execute(), strict=True):
-        if raw:
-            found[article_id] = {field: int(raw.get(field.encode(), 0)) for field in FIELDS}
+        values = [raw.get(field.encode()) for field in FIELDS]
+        if None not in values:  # an older, partial shape is a miss (its fill drops it)
+            found[article_id] = dict(zip(FIELDS, map(int, values), strict=True))
     return found
 
 

@@ -21,6 +21,11 @@ class ArticleStat(models.Model):
     collect_count = models.PositiveIntegerField(default=0)
     read_count = models.PositiveBigIntegerField(default=0)
     comment_count = models.PositiveIntegerField(default=0)
+    # Reviews (typed comments with a rating), moved by the comments app like comment_count; the
+    # mean rating is review_rating_sum / review_count, computed when read. Database defaults,
+    # so rows inserted by a release that predates the columns count zero reviews.
+    review_count = models.PositiveIntegerField(default=0, db_default=0)
+    review_rating_sum = models.PositiveIntegerField(default=0, db_default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

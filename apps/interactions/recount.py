@@ -6,10 +6,11 @@ facts, and this rebuilds them while the site keeps writing:
 - ``like_count``: the likes; ``collect_count``: the distinct users with the article in a folder;
 - ``read_count``: the read marks (one per reader, article and day) plus the days the prune job
   already rolled up into ``ArticleReadDay``;
-- ``comment_count``: the comments, counted by the comments app through the provider
+- ``comment_count``, ``review_count`` and ``review_rating_sum``: the comments and their reviews,
+  counted by the comments app through the provider
   :data:`apps.interactions.comment_counts.article_comment_facts` it registers in ``ready()``
-  (this app may not import it: comments already builds on interactions). Without a provider
-  comment_count is left as it is.
+  (this app may not import it: comments already builds on interactions), one call per batch
+  for the three. Without a provider they are left as they are.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 
-from apps.interactions.comment_counts import article_comment_facts
+from apps.interactions.comment_counts import COMMENT_FIELDS, article_comment_facts
 from apps.interactions.counters import counters_forget
 from apps.interactions.models import (
     ArticleLike,
@@ -37,7 +38,7 @@ __all__ = ["RECOUNTED", "article_ids_with_facts", "article_stats_recount"]
 
 logger = logging.getLogger(__name__)
 
-RECOUNTED = ("like_count", "collect_count", "read_count", "comment_count")
+RECOUNTED = ("like_count", "collect_count", "read_count", *COMMENT_FIELDS)
 
 Counts = dict[int, int]
 
@@ -74,7 +75,7 @@ def article_stats_recount(*, article_ids: list[int], counts: tuple[str, ...] = R
         stats = list(
             ArticleStat.objects.select_for_update().filter(pk__in=article_ids).order_by("pk")
         )
-        facts = {field: FACT_COUNTS[field](article_ids) for field in counts}
+        facts = _facts(article_ids, counts)
         changed = [stat for stat in stats if _recounted(stat, facts)]
         ArticleStat.objects.bulk_update(changed, [*counts, "updated_at"])
         transaction.on_commit(lambda: counters_forget(article_ids=article_ids))
@@ -82,10 +83,19 @@ def article_stats_recount(*, article_ids: list[int], counts: tuple[str, ...] = R
 
 
 def _available(counts: tuple[str, ...]) -> tuple[str, ...]:
-    if "comment_count" in counts and not article_comment_facts.provider_names():
-        logger.warning("comment_count left alone: no app provides the comment facts")
-        return tuple(field for field in counts if field != "comment_count")
+    if set(counts) & set(COMMENT_FIELDS) and not article_comment_facts.provider_names():
+        logger.warning("comment and review counts left alone: no app provides the comment facts")
+        return tuple(field for field in counts if field not in COMMENT_FIELDS)
     return counts
+
+
+def _facts(article_ids: list[int], counts: tuple[str, ...]) -> dict[str, Counts]:
+    facts = {field: FACT_COUNTS[field](article_ids) for field in counts if field in FACT_COUNTS}
+    if set(counts) & set(COMMENT_FIELDS):
+        rows = article_comment_facts.collect(article_ids)
+        for field in set(counts) & set(COMMENT_FIELDS):
+            facts[field] = {article_id: int(row[field]) for article_id, row in rows.items()}
+    return facts
 
 
 def _likes(article_ids: list[int]) -> Counts:
@@ -122,16 +132,10 @@ def _mark_days() -> list[date]:
     return [span["first"] + timedelta(days=offset) for offset in range(length)]
 
 
-def _comments(article_ids: list[int]) -> Counts:
-    rows = article_comment_facts.collect(article_ids)
-    return {article_id: int(row["comment_count"]) for article_id, row in rows.items()}
-
-
 FACT_COUNTS: dict[str, Callable[[list[int]], Counts]] = {
     "like_count": _likes,
     "collect_count": _collects,
     "read_count": _reads,
-    "comment_count": _comments,
 }
 
 

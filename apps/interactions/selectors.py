@@ -2,7 +2,8 @@
 
 ``article_stats_provide`` and ``article_flags_provide`` are this app's answers to the articles
 app's bulk reads (registered in ``apps.py``): counts from the Redis hashes (misses from the stat
-rows), flags from the facts, one round trip / query each for a whole page.
+rows; the mean rating computed from the stored count and sum), flags from the facts, one round
+trip / query each for a whole page.
 """
 
 from __future__ import annotations
@@ -17,10 +18,17 @@ from apps.interactions.counters import FIELDS, counters_get_many
 from apps.interactions.errors import CollectionNotFound
 from apps.interactions.models import ArticleLike, ArticleStat, Collection, CollectionItem
 
-# The fields of the articles' counts this app answers. comment_count is among them: the comments
-# app moves it in the same stat row and Redis hash (``comment_counts``), so one hash read per
-# article answers every count on a page.
-PROVIDED_COUNTS = FIELDS
+# The fields of the articles' counts this app answers. comment_count and the review counts are
+# among them: the comments app moves them in the same stat row and Redis hash
+# (``comment_counts``), so one hash read per article answers every count on a page.
+PROVIDED_COUNTS = (
+    "like_count",
+    "collect_count",
+    "read_count",
+    "comment_count",
+    "review_count",
+    "review_rating_mean",
+)
 LIKED, COLLECTED = "liked", "collected"
 PROVIDED_FLAGS = (LIKED, COLLECTED)
 
@@ -33,8 +41,22 @@ def article_stats_load(article_ids: list[int]) -> dict[int, dict[str, int]]:
     return rows
 
 
-def article_stats_provide(*, ids: list[int]) -> dict[int, dict[str, int]]:
-    return counters_get_many(article_ids=ids, load=article_stats_load)
+def review_rating_mean(*, review_count: int, review_rating_sum: int) -> float | None:
+    """The mean rating to two places, ``None`` without reviews."""
+    return round(review_rating_sum / review_count, 2) if review_count else None
+
+
+def _counts(stored: dict[str, int]) -> dict[str, Any]:
+    counts: dict[str, Any] = dict(stored)
+    counts["review_rating_mean"] = review_rating_mean(
+        review_count=stored["review_count"], review_rating_sum=counts.pop("review_rating_sum")
+    )
+    return counts
+
+
+def article_stats_provide(*, ids: list[int]) -> dict[int, dict[str, Any]]:
+    found = counters_get_many(article_ids=ids, load=article_stats_load)
+    return {article_id: _counts(stored) for article_id, stored in found.items()}
 
 
 def article_flags_provide(*, ids: list[int], user_id: int) -> dict[int, dict[str, bool]]:

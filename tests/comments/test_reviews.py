@@ -7,7 +7,8 @@ from django.core.management import call_command
 from django.test import TestCase
 
 from apps.comments import services
-from apps.comments.models import ArticleEditor, Comment, ReviewStat
+from apps.comments.models import ArticleEditor, Comment
+from apps.interactions.models import ArticleStat
 from apps.moderation.setup import moderators_group_ensure
 from scholarnet.events.models import OutboxEvent
 from tests.articles.conftest import signed_in_client
@@ -22,8 +23,8 @@ EDITORS = "/api/v1/articles/{}/editors"
 
 
 def post(client, article_id, content="Solid method.", **extra):
-    # The test's transaction never commits: run the commit hooks (the Redis copy of the review
-    # counts) as a real commit would.
+    # The test's transaction never commits: run the commit hooks (the counts hash moves in
+    # Redis) as a real commit would.
     with TestCase.captureOnCommitCallbacks(execute=True):
         return client.post(
             COMMENTS.format(article_id), {"content": content, **extra}, format="json"
@@ -54,7 +55,8 @@ def test_a_review_is_stored_with_its_scores_and_counted(reader_client, author_cl
     other = signed_in_client(UserFactory())
     assert review(other, article.pk, rating=5).status_code == 201
     assert article_counts(author_client, article.pk) == (2, 6.5)
-    assert ReviewStat.objects.get(pk=article.pk).rating_sum == 13
+    stat = ArticleStat.objects.get(pk=article.pk)
+    assert (stat.review_count, stat.review_rating_sum, stat.comment_count) == (2, 13, 2)
     [first, second] = [
         row.payload for row in OutboxEvent.objects.filter(type="comment.created").order_by("id")
     ]
@@ -68,7 +70,8 @@ def test_an_article_without_reviews_has_no_mean(anonymous_client, article):
 def test_a_plain_comment_defaults_to_kind_comment_without_scores(reader_client, article):
     body = post(reader_client, article.pk).json()
     assert (body["kind"], body["rating"], body["confidence"]) == ("comment", None, None)
-    assert not ReviewStat.objects.exists()
+    stat = ArticleStat.objects.get(pk=article.pk)
+    assert (stat.comment_count, stat.review_count, stat.review_rating_sum) == (1, 0, 0)
 
 
 @pytest.mark.parametrize(
@@ -276,7 +279,8 @@ def test_deleting_a_review_updates_count_and_mean(reader_client, author_client, 
     assert delete(reader_client, low["id"]).status_code == 204
 
     assert article_counts(author_client, article.pk) == (1, 10.0)
-    assert ReviewStat.objects.get(pk=article.pk).rating_sum == 10
+    stat = ArticleStat.objects.get(pk=article.pk)
+    assert (stat.review_count, stat.review_rating_sum) == (1, 10)
     assert not Comment.objects.filter(kind="rebuttal").exists()
 
 
@@ -299,49 +303,79 @@ def test_deleting_a_plain_comment_leaves_the_reviews_alone(reader_client, author
     assert article_counts(author_client, article.pk) == (1, 6.0)
 
 
-def test_recount_rebuilds_the_review_stats(reader_client, author_client, article):
+def test_recount_rebuilds_the_review_counts(reader_client, author_client, article):
     review(reader_client, article.pk, rating=6)
-    ReviewStat.objects.filter(pk=article.pk).update(review_count=9, rating_sum=1)
+    ArticleStat.objects.filter(pk=article.pk).update(review_count=9, review_rating_sum=1)
 
     with TestCase.captureOnCommitCallbacks(execute=True):
         call_command("comments_recount", stdout=StringIO(), stderr=StringIO())
 
-    stat = ReviewStat.objects.get(pk=article.pk)
-    assert (stat.review_count, stat.rating_sum) == (1, 6)
+    stat = ArticleStat.objects.get(pk=article.pk)
+    assert (stat.review_count, stat.review_rating_sum) == (1, 6)
     assert article_counts(author_client, article.pk) == (1, 6.0)
 
 
-def test_counts_are_read_from_redis_without_a_query(
+def test_interactions_recount_rebuilds_the_review_counts_too(reader_client, article):
+    review(reader_client, article.pk, rating=3)
+    ArticleStat.objects.filter(pk=article.pk).update(review_count=0, review_rating_sum=0)
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        call_command("interactions_recount", stdout=StringIO(), stderr=StringIO())
+
+    stat = ArticleStat.objects.get(pk=article.pk)
+    assert (stat.review_count, stat.review_rating_sum) == (1, 3)
+
+
+def _fresh_hash(article_id: int) -> None:
+    """As if the changed marker's 2 s had passed: the next read fills the counts hash."""
+    from django_redis import get_redis_connection
+
+    from apps.interactions.counters import changed_marker_key
+
+    get_redis_connection("default").delete(changed_marker_key(article_id))
+
+
+def test_review_counts_come_with_the_other_counts_from_one_hash_without_a_query(
     reader_client, article, django_assert_num_queries
 ):
-    from apps.comments.review_stats import review_stats_provide
+    from apps.articles.providers import counts_get
 
     review(reader_client, article.pk, rating=9)
+    _fresh_hash(article.pk)
+    counts_get(article_ids=[article.pk])  # fills the hash from the stat row
     with django_assert_num_queries(0):
-        answer = review_stats_provide(ids=[article.pk, article.pk + 1])
-    assert answer == {
-        article.pk: {"review_count": 1, "review_rating_mean": 9.0},
-        article.pk + 1: {"review_count": 0, "review_rating_mean": None},
-    }
+        answer = counts_get(article_ids=[article.pk])
+    counts = answer[article.pk]
+    assert (counts.comment_count, counts.review_count, counts.review_rating_mean) == (1, 1, 9.0)
 
 
-def test_an_older_commit_hook_does_not_overwrite_a_newer_copy(article):
-    from apps.comments.review_stats import _store, review_stats_provide
+def test_review_commit_hooks_in_either_order_leave_the_hash_exact(
+    article, django_capture_on_commit_callbacks
+):
+    from apps.articles.providers import counts_get
 
-    _store(article.pk, 2, 15, 7)
-    _store(article.pk, 1, 5, 6)  # an earlier transaction's hook running late
+    counts_get(article_ids=[article.pk])  # the hash exists before the reviews (0 of them)
+    with django_capture_on_commit_callbacks() as hooks:
+        for rating in (2, 9):
+            services.comment_create(
+                user=UserFactory(),
+                article_id=article.pk,
+                content="r",
+                kind="review",
+                rating=rating,
+                confidence=2,
+            )
+    for hook in reversed(hooks):  # the later transaction's hook running first
+        hook()
 
-    assert review_stats_provide(ids=[article.pk])[article.pk]["review_count"] == 2
+    counts = counts_get(article_ids=[article.pk])[article.pk]
+    assert (counts.comment_count, counts.review_count, counts.review_rating_mean) == (2, 2, 5.5)
 
 
-def test_recount_restores_counts_redis_lost(reader_client, article):
+def test_counts_redis_lost_are_refilled_from_the_stat_rows(reader_client, article):
     from django_redis import get_redis_connection
 
     review(reader_client, article.pk, rating=4)
     get_redis_connection("default").flushdb()
-    assert article_counts(reader_client, article.pk) == (0, None)
-
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        call_command("comments_recount", stdout=StringIO(), stderr=StringIO())
 
     assert article_counts(reader_client, article.pk) == (1, 4.0)

@@ -7,9 +7,11 @@ from django_redis import get_redis_connection
 from apps.articles.providers import article_counts_providers, article_flags_providers
 from apps.interactions import services
 from apps.interactions.counters import (
+    FIELDS,
     changed_marker_key,
     counters_get_many,
     counters_incr,
+    counters_move,
     counts_key,
 )
 from apps.interactions.models import ArticleStat
@@ -26,8 +28,8 @@ def hash_of(article_id: int) -> dict[bytes, bytes]:
 
 
 def test_the_interactions_app_answers_the_articles_providers():
-    # comments answers review_count and review_rating_mean alone
-    assert article_counts_providers.provider_names() == ["comments", "interactions"]
+    # every count, comment and review counts included: one hash read per article
+    assert article_counts_providers.provider_names() == ["interactions"]
     assert article_flags_providers.provider_names() == ["interactions"]
 
 
@@ -79,16 +81,57 @@ def test_a_fill_never_overwrites_a_hash_another_reader_filled_and_a_write_moved(
     def stale_load(article_ids):
         # Meanwhile another reader filled the hash and a like moved it to 6.
         get_redis_connection("default").hset(
-            counts_key(article.pk),
-            mapping={"like_count": 6, "collect_count": 0, "read_count": 0, "comment_count": 0},
+            counts_key(article.pk), mapping={**dict.fromkeys(FIELDS, 0), "like_count": 6}
         )
-        return {
-            article.pk: {"like_count": 5, "collect_count": 0, "read_count": 0, "comment_count": 0}
-        }
+        return {article.pk: {**dict.fromkeys(FIELDS, 0), "like_count": 5}}
 
     counters_get_many(article_ids=[article.pk], load=stale_load)
 
     assert hash_of(article.pk)[b"like_count"] == b"6"
+
+
+def test_a_hash_of_an_older_shape_is_never_trusted(reader, article, django_assert_num_queries):
+    """A hash filled before the review counts existed: read from the row, dropped, refilled."""
+    services.article_like(user=reader, article_id=article.pk)
+    redis_client = get_redis_connection("default")
+    old_shape = {"like_count": 1, "collect_count": 0, "read_count": 0, "comment_count": 0}
+    redis_client.hset(counts_key(article.pk), mapping=old_shape)
+    ArticleStat.objects.filter(pk=article.pk).update(review_count=2, review_rating_sum=9)
+
+    with django_assert_num_queries(1):  # a miss: the stat row
+        counts = article_stats_provide(ids=[article.pk])[article.pk]
+    assert (counts["like_count"], counts["review_count"], counts["review_rating_mean"]) == (
+        1,
+        2,
+        4.5,
+    )
+    assert hash_of(article.pk) == {}  # its fill dropped the old shape
+    article_stats_provide(ids=[article.pk])
+    assert hash_of(article.pk)[b"review_rating_sum"] == b"9"
+
+
+def test_a_write_that_finds_its_field_missing_drops_the_hash(article):
+    redis_client = get_redis_connection("default")
+    redis_client.hset(counts_key(article.pk), mapping={"like_count": 1, "comment_count": 3})
+
+    counters_move(changes={article.pk: {"comment_count": 1, "review_count": 1}})
+
+    assert hash_of(article.pk) == {}
+    assert 0 < redis_client.pttl(changed_marker_key(article.pk)) <= 2000
+
+
+def test_one_move_changes_several_fields_of_a_hash(article):
+    article_stats_provide(ids=[article.pk])  # fills a hash of zeros
+
+    counters_move(changes={article.pk: {"review_count": 2, "review_rating_sum": 15}})
+    counters_move(changes={article.pk: {"review_count": -1, "review_rating_sum": -20}})
+
+    assert (hash_of(article.pk)[b"review_count"], hash_of(article.pk)[b"review_rating_sum"]) == (
+        b"1",
+        b"0",  # never below zero
+    )
+    with pytest.raises(ValueError, match="unknown counters"):
+        counters_move(changes={article.pk: {"review_rating_mean": 1}})
 
 
 def test_reads_come_from_the_hash_once_filled(reader, article, django_assert_num_queries):

@@ -46,19 +46,28 @@ def test_a_field_has_one_provider_and_must_be_declared():
     registry.register(name="first", fields=["a"], provide=lambda *, ids: {})  # ready() again
 
 
-def test_comment_count_is_read_with_the_other_counts_from_one_provider(monkeypatch):
+def test_comment_and_review_counts_are_read_with_the_other_counts_from_one_provider(
+    monkeypatch,
+):
+    stored = {
+        "like_count": 3,
+        "collect_count": 0,
+        "read_count": 0,
+        "comment_count": 8,
+        "review_count": 3,
+        "review_rating_sum": 20,
+    }
     monkeypatch.setattr(
         "apps.interactions.selectors.counters_get_many",
-        lambda *, article_ids, load: {
-            i: {"like_count": 3, "comment_count": 8} for i in article_ids
-        },
+        lambda *, article_ids, load: {i: dict(stored) for i in article_ids},
     )
 
     counts = counts_get(article_ids=[4])[4]
 
     assert (counts.like_count, counts.comment_count) == (3, 8)
-    # comments answers only its review fields; comment_count comes with the interactions hash
-    assert article_counts_providers.provider_names() == ["comments", "interactions"]
+    assert (counts.review_count, counts.review_rating_mean) == (3, 6.67)  # the mean when read
+    # comment and review counts come with the interactions hash, moved by the comments app
+    assert article_counts_providers.provider_names() == ["interactions"]
 
 
 @pytest.mark.django_db

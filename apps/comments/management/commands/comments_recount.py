@@ -1,26 +1,22 @@
-"""Rebuild every article's comment_count from the comments.
+"""Rebuild every article's comment_count, review_count and review rating sum from the comments.
 
 Walks article ids in ascending order, one transaction per batch, while readers keep commenting:
 the interactions app's recount locks the batch's stat rows before counting, and every comment
 write moves the row in its own transaction, so a comment committing meanwhile is neither lost
-nor counted twice. Each article's review count and rating sum (``ReviewStat``) are rebuilt from
-its reviews in the same walk. Only comment_count is touched (``interactions_recount`` rebuilds
-them all).
+nor counted twice. Only those counts are touched (``interactions_recount`` rebuilds them all).
 ``--resume`` continues an interrupted run, ``--after-id`` starts after any article id.
 """
 
 from __future__ import annotations
 
-from apps.comments.review_stats import review_stats_recount
-from apps.comments.selectors import article_review_facts, commented_article_ids
+from apps.comments.selectors import commented_article_ids
+from apps.interactions.comment_counts import COMMENT_FIELDS
 from apps.interactions.recount import article_ids_with_facts, article_stats_recount
 from scholarnet.commands import ResumableIdWalkCommand
 
-COUNTS = ("comment_count",)
-
 
 class Command(ResumableIdWalkCommand):
-    help = "Rebuild the articles' comment_count from the comments, resumably."
+    help = "Rebuild the articles' comment and review counts from the comments, resumably."
     position_key = "comments:recount:position"
     unit = "article"
 
@@ -31,6 +27,4 @@ class Command(ResumableIdWalkCommand):
         return sorted(ids)[:limit]
 
     def process(self, ids: list[int]) -> int:
-        changed = article_stats_recount(article_ids=ids, counts=COUNTS)
-        review_stats_recount(article_ids=ids, facts_read=article_review_facts)
-        return changed
+        return article_stats_recount(article_ids=ids, counts=COMMENT_FIELDS)
