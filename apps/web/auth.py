@@ -1,7 +1,7 @@
 """The pages' sign-in: a Django session cookie bound to one of the platform's own sessions.
 
-Every web sign-in (password, SMS code, WeChat) goes through the users app's services, the same
-ones the API's login endpoints call, so the failure budgets, throttles and errors are the same,
+Every web sign-in (password, SMS code, WeChat, ORCID) goes through the users app's services, the
+same ones the API's login endpoints call, so the failure budgets, throttles and errors are the same,
 and it ends in :func:`apps.users.services.session_start`: a ``UserSession`` row exists for the
 browser and shows in the session list, where it can be revoked like any other. Its id is kept in
 the Django session under the key the API's cookie mode uses (``SESSION_ID_KEY``), with Django's
@@ -30,6 +30,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from apps.users import revocation, services
 from apps.users.errors import SessionCheckUnavailable
 from apps.users.models import User, UserSession
+from apps.users.orcid.services import OrcidLinked, orcid_complete
 from apps.users.sessions import (
     MODEL_BACKEND,
     SESSION_ID_KEY,
@@ -117,6 +118,19 @@ def sign_in_with_sms_code(request: HttpRequest, *, phone: str, code: str) -> Use
 
 def sign_in_with_wechat(request: HttpRequest, *, code: str, state: str) -> User:
     return _bind(request, wechat_login_complete(request=request, code=code, received_state=state))
+
+
+def orcid_callback_complete(
+    request: HttpRequest, *, code: str, state: str, redirect_uri: str
+) -> tuple[User, bool]:
+    """Finish an ORCID attempt started by the pages: ``(user, True)`` when it linked the iD to
+    the account that started it, ``(user, False)`` when it signed this browser in."""
+    result = orcid_complete(
+        request=request, code=code, received_state=state, redirect_uri=redirect_uri
+    )
+    if isinstance(result, OrcidLinked):
+        return result.user, True
+    return _bind(request, result), False
 
 
 def current_session_id(request: HttpRequest) -> str | None:

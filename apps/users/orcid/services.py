@@ -57,23 +57,31 @@ def orcid_login_ensure_enabled() -> None:
         raise OrcidLoginDisabled()
 
 
-def orcid_start(*, request: HttpRequest, link_user: User | None = None) -> OrcidStart:
-    """The authorization URL of a new attempt: a sign-in, or linking to ``link_user``."""
+def orcid_start(
+    *, request: HttpRequest, link_user: User | None = None, redirect_uri: str | None = None
+) -> OrcidStart:
+    """The authorization URL of a new attempt: a sign-in, or linking to ``link_user``.
+
+    ``redirect_uri`` is the callback ORCID sends the browser to (the API's by default; the web
+    pages name their own), and the completion must name the same one.
+    """
     orcid_login_ensure_enabled()
     attempt = attempt_new(link_user_id=link_user.pk if link_user else None)
-    return OrcidStart(url=_backend(request, state=attempt.state).auth_url(), attempt=attempt)
+    backend = _backend(request, state=attempt.state, redirect_uri=redirect_uri)
+    return OrcidStart(url=backend.auth_url(), attempt=attempt)
 
 
 def orcid_complete(
-    *, request: HttpRequest, code: str, received_state: str
+    *, request: HttpRequest, code: str, received_state: str, redirect_uri: str | None = None
 ) -> IssuedSession | MfaChallenge | OrcidLinked:
     orcid_login_ensure_enabled()
     attempt = attempt_verify(request, received=received_state)
     if not code:
         raise OrcidAuthCancelled()  # ORCID sends ?error=access_denied without a code
+    backend = _backend(request, state=attempt.state, redirect_uri=redirect_uri)
     try:
         # OrcidOAuth.do_auth answers the identity dict, not a user.
-        identity = cast(dict[str, Any], _backend(request, state=attempt.state).auth_complete())
+        identity = cast(dict[str, Any], backend.auth_complete())
     except AuthException as error:
         raise _orcid_error(error) from error
     if attempt.link_user_id is not None:
@@ -127,9 +135,11 @@ def _user_get_or_create(identity: dict[str, Any]) -> User:
     return _create_race_safe({"orcid_id": orcid}, orcid_id=orcid, nickname=name[:64])
 
 
-def _backend(request: HttpRequest, *, state: str) -> OrcidOAuth:
-    redirect_uri = settings.ORCID_REDIRECT_URI or request.build_absolute_uri(
-        reverse("v1:orcid-callback")
+def _backend(request: HttpRequest, *, state: str, redirect_uri: str | None = None) -> OrcidOAuth:
+    redirect_uri = (
+        redirect_uri
+        or settings.ORCID_REDIRECT_URI
+        or request.build_absolute_uri(reverse("v1:orcid-callback"))
     )
     return OrcidOAuth(OrcidStrategy(request, state=state), redirect_uri=redirect_uri)
 

@@ -4,6 +4,8 @@
 ``account``: sign in and register, sign out, sessions.
 ``writing``: new and edit with preview, my articles.
 ``library``: collections, notifications, wallet, tipping.
+``academic``: account security (two-factor sign-in, ORCID), citations, revisions, attachments,
+typed reviews, DOI import.
 """
 
 from django.urls import include, path
@@ -15,4 +17,5 @@ urlpatterns = [
     path("", include("apps.web.urls.account")),
     path("", include("apps.web.urls.writing")),
     path("", include("apps.web.urls.library")),
+    path("", include("apps.web.urls.academic")),
 ]

@@ -272,7 +272,9 @@ def article_detail(
         "author": author,
         "body_html": _body_html(article),
         "canonical_url": request.build_absolute_uri(canonical),
-        **academic.article_academic_context(request, article),
+        **academic.article_academic_context(
+            request, article, citation_url=request.build_absolute_uri(canonical)
+        ),
         **academic.article_viewer_context(request, article),
     }
     return render(request, "web/reading/article.html", context)
@@ -301,7 +303,9 @@ def _article_cached(
             "body_html": _body_html(article),
             "canonical_url": holes("canonical_url"),
             "csrf_token": holes("csrf_token"),
-            **academic.article_academic_context(request, article),
+            **academic.article_academic_context(
+                request, article, citation_url=holes("canonical_url")
+            ),
         }
         return render_to_string("web/reading/article.html", context, request=request), {}
 

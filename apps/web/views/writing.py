@@ -71,6 +71,7 @@ def _form_data(request: HttpRequest) -> dict[str, Any]:
         "content": request.POST.get("content", "").replace("\r\n", "\n"),
         "abstract": request.POST.get("abstract", ""),
         "tags": _tags(request.POST.get("tags", "")),
+        "doi": request.POST.get("doi", ""),
     }
     return data
 
@@ -118,7 +119,8 @@ def _article_url(article_id: int, title: str) -> str:
 @require_http_methods(["GET", "POST"])
 def new_view(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        return _editor(request, form={"title": "", "content": "", "abstract": "", "tags": []})
+        empty = {"title": "", "content": "", "abstract": "", "tags": [], "doi": ""}
+        return _editor(request, form=empty)
     form = _form_data(request)
     action = request.POST.get("action", "save")
     if action == "preview":
@@ -156,6 +158,7 @@ def edit_view(request: HttpRequest, article_id: int) -> HttpResponse:
     if request.method == "GET":
         form = {key: represent[key] for key in ("title", "content", "tags")}
         form["abstract"] = represent["abstract_input"]
+        form["doi"] = represent["doi"] or ""
         return _editor(request, form=form, article=represent)
     form = _form_data(request)
     action = request.POST.get("action", "save")
