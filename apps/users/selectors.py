@@ -109,11 +109,20 @@ def user_public_profile_json(*, user_id: int) -> bytes | None:
     The anonymous fast path of ``GET /users/{id}``: it does not raise NotFound, the caller hands
     every ``None`` to the API view, which answers the error.
     """
+    profile = user_public_profile_anonymous(user_id=user_id)
+    return None if profile is None else json_dumps(profile)
+
+
+def user_public_profile_anonymous(*, user_id: int) -> dict[str, Any] | None:
+    """The public profile as an anonymous reader gets it; ``None`` for a missing user.
+
+    Counts a couple of seconds old from this process (``local_follow_counts``): no Redis round
+    trip per request, for the anonymous fast path and the web's anonymous pages alike.
+    """
     profile = _public_profile_cached(user_id)
     if profile is None:
         return None
-    # Counts a couple of seconds old from this process: no Redis round trip per request.
-    return json_dumps({**profile, **local_follow_counts.get(user_id), "followed": False})
+    return {**profile, **local_follow_counts.get(user_id), "followed": False}
 
 
 def user_search_document(*, user_id: int) -> dict[str, Any] | None:

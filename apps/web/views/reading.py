@@ -49,7 +49,7 @@ from apps.search.errors import QueryEmpty, QueryTooLong
 from apps.search.selectors import search_results_list
 from apps.tags.names import TagNameInvalid, tag_name_parse
 from apps.tags.selectors import tag_ids_for_name, tag_list
-from apps.users.selectors import user_public_profile_get
+from apps.users.selectors import user_public_profile_anonymous, user_public_profile_get
 from apps.web.math import math_to_mathml
 from apps.web.page_cache import Holes, anonymous_page_request, cached_page
 from apps.web.views import academic
@@ -260,12 +260,14 @@ def article_detail(
         author_id=article["author"]["id"],
         user=request.user,
     )
+    if anonymous_page_request(request):
+        author = user_public_profile_anonymous(user_id=article["author"]["id"])
+        author = author or _closed_account_card(article)
+        return _article_cached(request, article=article, author=author, canonical=canonical)
     try:
         author = user_public_profile_get(user_id=article["author"]["id"], viewer=request.user)
     except NotFound:
-        author = {**article["author"], "about": "", "follower_count": 0, "followed": False}
-    if anonymous_page_request(request):
-        return _article_cached(request, article=article, author=author, canonical=canonical)
+        author = _closed_account_card(article)
     context = {
         "article": article,
         "public": _is_public(article, viewer=_signed_in(request)),
@@ -278,6 +280,10 @@ def article_detail(
         **academic.article_viewer_context(request, article),
     }
     return render(request, "web/reading/article.html", context)
+
+
+def _closed_account_card(article: dict[str, Any]) -> dict[str, Any]:
+    return {**article["author"], "about": "", "follower_count": 0, "followed": False}
 
 
 def _profile_stamp(author: dict[str, Any]) -> str:
