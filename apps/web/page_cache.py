@@ -2,11 +2,12 @@
 
 An anonymous reader's article page and home page are the same for every anonymous reader but
 for a few values: the counts (likes, collects, comments, reads, followers), which move with every
-like and read, the CSRF token, which is each browser's own, and absolute URLs, which follow the
-host asked for. Rendering the templates is most of such a request's cost, so the page is
-rendered once with a *hole* in place of each of those values, kept in the two-level cache
-(process-local, then Redis; dropped everywhere by pub/sub) and every request fills the holes
-with its own values in one pass over the text.
+like and read, and absolute URLs, which follow the host asked for. (They hold no CSRF token,
+which is each browser's own: the anonymous controls are links to sign in.) Rendering the
+templates is most of such a request's cost, so the page is rendered once with a *hole* in place
+of each of those values, kept in the two-level cache (process-local, then Redis; dropped
+everywhere by pub/sub) and every request fills the holes with its own values in one pass over
+the text.
 
 A hole is ``\\ue000<nonce>:<name>\\ue000``. The nonce is drawn afresh at each render and stored
 with the page, so no text an author or commenter writes can forge a hole. Values are HTML-escaped
