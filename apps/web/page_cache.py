@@ -23,10 +23,13 @@ nickname) shows within the page's TTL.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
 import secrets
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.http import HttpRequest
@@ -36,6 +39,25 @@ from scholarnet.cache import two_level_cache
 
 HOLE = "\ue000"
 _NAME = r"([A-Za-z0-9_:.-]+)"
+_WEB = Path(__file__).resolve().parent
+# What decides a cached page's text and its holes: the templates and the code that renders them.
+_RENDERING = ("templates/**/*.html", "views/*.py", "templatetags/*.py", "page_cache.py", "math.py")
+
+
+@functools.cache
+def rendering_fingerprint() -> str:
+    """A digest of the web's templates and rendering code, part of every page key: a release that
+    changes either (and with it a page's text or holes) never fills a page an older one cached."""
+    digest = hashlib.blake2b(digest_size=6)
+    for path in sorted({path for pattern in _RENDERING for path in _WEB.glob(pattern)}):
+        digest.update(str(path.relative_to(_WEB)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def page_key(name: str) -> str:
+    """The cache key of the page ``name`` as this release renders it."""
+    return f"web:page:{rendering_fingerprint()}:{name}"
 
 
 @dataclass(frozen=True)

@@ -265,3 +265,22 @@ def test_text_that_imitates_a_hole_is_shown_as_written(author):
     anonymous().get(page_path(article))
     html = anonymous().get(page_path(article)).content.decode()
     assert imitation in html
+
+
+def test_a_release_that_changes_a_template_never_fills_an_older_releases_page(
+    tmp_path, monkeypatch
+):
+    from apps.web import page_cache
+
+    (tmp_path / "templates" / "web").mkdir(parents=True)
+    template = tmp_path / "templates" / "web" / "page.html"
+    template.write_text("<p>{{ like_count }}</p>")
+    monkeypatch.setattr(page_cache, "_WEB", tmp_path)
+    page_cache.rendering_fingerprint.cache_clear()
+    try:
+        before = page_cache.page_key("article:1")
+        template.write_text("<p>{{ like_count }} likes</p>")
+        page_cache.rendering_fingerprint.cache_clear()
+        assert page_cache.page_key("article:1") != before
+    finally:
+        page_cache.rendering_fingerprint.cache_clear()

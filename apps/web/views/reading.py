@@ -51,7 +51,7 @@ from apps.tags.names import TagNameInvalid, tag_name_parse
 from apps.tags.selectors import tag_ids_for_name, tag_list
 from apps.users.selectors import user_public_profile_anonymous, user_public_profile_get
 from apps.web.math import math_to_mathml
-from apps.web.page_cache import Holes, anonymous_page_request, cached_page
+from apps.web.page_cache import Holes, anonymous_page_request, cached_page, page_key
 from apps.web.views import academic
 from scholarnet.api.errors import NotFound
 
@@ -65,7 +65,6 @@ BODY_CACHE_TTL = 3600
 # The fields of an article's page that change per request.
 ARTICLE_COUNT_FIELDS = ("like_count", "collect_count", "comment_count", "read_count")
 LIST_COUNT_FIELDS = ("like_count", "comment_count", "read_count")
-HOME_PAGE_KEY = "web:page:home:v1"
 # Anonymous pages hold no CSRF token (their actions are links to sign in): a hole that is never
 # filled, so a form added to them later fails every test that renders one instead of caching
 # one reader's token for all.
@@ -73,7 +72,11 @@ NO_CSRF_TOKEN = "csrf_token_on_an_anonymous_page"  # noqa: S105 - a hole's name,
 
 
 def article_page_key(article_id: int) -> str:
-    return f"web:page:article:v1:{article_id}"
+    return page_key(f"article:{article_id}")
+
+
+def home_page_key() -> str:
+    return page_key("home")
 
 
 def article_page_key_of(article_id: int) -> list[str]:
@@ -83,7 +86,7 @@ def article_page_key_of(article_id: int) -> list[str]:
 
 def article_page_keys(article_id: int) -> list[str]:
     """What a change of the article's public state makes stale."""
-    return [article_page_key(article_id), HOME_PAGE_KEY]
+    return [article_page_key(article_id), home_page_key()]
 
 
 def article_slug(title: str) -> str:
@@ -183,7 +186,7 @@ def _home_cached(request: HttpRequest) -> HttpResponse:
         return render_to_string("web/reading/home.html", context, request=request), {"ids": ids}
 
     page = cached_page(
-        HOME_PAGE_KEY, stamp=None, render=render_page, ttl=settings.WEB_HOME_PAGE_TTL
+        home_page_key(), stamp=None, render=render_page, ttl=settings.WEB_HOME_PAGE_TTL
     )
     return HttpResponse(page.fill(home_counts.values(page.meta["ids"])))
 
