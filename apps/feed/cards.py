@@ -19,9 +19,13 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections, router
+from django.db.models import Field
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from apps.articles.models import LiveStatus, PublishedArticle
 from apps.articles.selectors import article_list_items
@@ -45,17 +49,41 @@ def live_public_rows(article_ids: list[int]) -> dict[int, LiveRow]:
 
     By primary key alone, visibility checked here: with the visibility columns in the WHERE
     clause a planner (SQLite's) may walk the status index instead (see ``public_rows_by_id``).
+    Written out as SQL: every feed page asks it, and compiling the ORM's query cost 0.7 ms,
+    four times the query itself.
     """
     if not article_ids:
         return {}
-    rows = PublishedArticle.objects.filter(pk__in=article_ids).order_by()
+    connection = connections[router.db_for_read(PublishedArticle) or DEFAULT_DB_ALIAS]
+    with connection.cursor() as cursor:
+        cursor.execute(_live_rows_sql(connection, len(article_ids)), article_ids)
+        rows = cursor.fetchall()
     return {
-        article_id: LiveRow(article_id, author_id, updated_at, seq)
-        for article_id, author_id, status, taken_down_at, updated_at, seq in rows.values_list(
-            *_CHECK_COLUMNS
-        )
+        article_id: LiveRow(article_id, author_id, _aware(connection, updated_at), seq)
+        for article_id, author_id, status, taken_down_at, updated_at, seq in rows
         if status == LiveStatus.PUBLISHED and taken_down_at is None
     }
+
+
+def _live_rows_sql(connection: Any, count: int) -> str:
+    quote, meta = connection.ops.quote_name, PublishedArticle._meta
+    columns = ", ".join(quote(_column(name)) for name in _CHECK_COLUMNS)
+    table, key, marks = quote(meta.db_table), quote(meta.pk.column), ", ".join(["%s"] * count)
+    # Names from the model's metadata; every value is a parameter.
+    return f"SELECT {columns} FROM {table} WHERE {key} IN ({marks})"  # noqa: S608
+
+
+def _column(name: str) -> str:
+    return str(cast("Field[Any, Any]", PublishedArticle._meta.get_field(name)).column)
+
+
+def _aware(connection: Any, value: Any) -> datetime:
+    """A datetime as the ORM returns it: the backends that store naive UTC give it a zone."""
+    if isinstance(value, str):  # SQLite without the column's converter
+        value = parse_datetime(value)
+    if settings.USE_TZ and timezone.is_naive(value):
+        return timezone.make_aware(value, connection.timezone)
+    return cast(datetime, value)
 
 
 class CardTier:

@@ -8,9 +8,10 @@ trip / query each for a whole page.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from django.db.models import Count, QuerySet, Value
+from django.db import DEFAULT_DB_ALIAS, connections, router
+from django.db.models import Count, Field, Model, QuerySet
 
 from apps.articles.public import article_public_id_subquery, article_public_rows
 from apps.articles.selectors import article_list_items
@@ -61,16 +62,53 @@ def article_stats_provide(*, ids: list[int]) -> dict[int, dict[str, Any]]:
 
 def article_flags_provide(*, ids: list[int], user_id: int) -> dict[int, dict[str, bool]]:
     """Which of ``ids`` the user liked / has in a folder: one query (a UNION ALL of both)."""
-    liked = ArticleLike.objects.filter(user_id=user_id, article_id__in=ids).values_list(
-        "article_id", Value(LIKED)
-    )
-    collected = CollectionItem.objects.filter(user_id=user_id, article_id__in=ids).values_list(
-        "article_id", Value(COLLECTED)
-    )
-    flags = {article_id: {"liked": False, "collected": False} for article_id in ids}
-    for article_id, kind in liked.union(collected, all=True):
-        flags[article_id][kind] = True
+    flags = {article_id: {LIKED: False, COLLECTED: False} for article_id in ids}
+    if ids:
+        for article_id, kind in _flag_rows(user_id=user_id, article_ids=ids):
+            flags[article_id][kind] = True
     return flags
+
+
+def _flag_rows(*, user_id: int, article_ids: list[int]) -> list[tuple[int, str]]:
+    """``(article id, "liked" | "collected")`` of the user's likes and folder entries.
+
+    Written out as SQL: every signed-in article read asks this, and compiling the ORM's union
+    of two filtered querysets cost 1.0 ms a page, five times the query itself (0.2 ms).
+    The two tables are read where the router sends them; apart (while one is being moved to
+    another database) they are two ORM queries.
+    """
+    alias = router.db_for_read(ArticleLike) or DEFAULT_DB_ALIAS
+    if (router.db_for_read(CollectionItem) or DEFAULT_DB_ALIAS) != alias:
+        return _flag_rows_apart(user_id=user_id, article_ids=article_ids)
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    marks = ", ".join(["%s"] * len(article_ids))
+    selects = []
+    models: tuple[type[Model], ...] = (ArticleLike, CollectionItem)
+    for index, model in enumerate(models):
+        table = quote(model._meta.db_table)
+        article, user = (quote(_column(model, name)) for name in ("article_id", "user"))
+        # Names from the models' metadata; every value is a parameter.
+        where = f"{user} = %s AND {article} IN ({marks})"
+        selects.append(f"SELECT {article}, {index} FROM {table} WHERE {where}")  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(selects), [user_id, *article_ids] * 2)
+        rows = cursor.fetchall()
+    kinds = (LIKED, COLLECTED)
+    return [(int(article_id), kinds[index]) for article_id, index in rows]
+
+
+def _column(model: type[Model], field_name: str) -> str:
+    """The database column of one of ``model``'s concrete fields."""
+    return str(cast("Field[Any, Any]", model._meta.get_field(field_name)).column)
+
+
+def _flag_rows_apart(*, user_id: int, article_ids: list[int]) -> list[tuple[int, str]]:
+    rows: list[tuple[int, str]] = []
+    for model, kind in ((ArticleLike, LIKED), (CollectionItem, COLLECTED)):
+        found = model.objects.filter(user_id=user_id, article_id__in=article_ids)
+        rows += [(article_id, kind) for article_id in found.values_list("article_id", flat=True)]
+    return rows
 
 
 # --- folders ---------------------------------------------------------------------------------
