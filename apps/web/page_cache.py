@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.html import escape
 
@@ -72,19 +73,35 @@ class Holes:
 
 @dataclass(frozen=True)
 class CachedPage:
-    html: str
-    nonce: str
+    """A rendered page as its text between holes: ``parts`` alternates text and hole names."""
+
+    parts: tuple[str, ...]
     stamp: Hashable = None
     # What the render saw that the fill needs again (the article ids whose counts it shows).
     meta: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        html: str,
+        *,
+        holes: Holes,
+        stamp: Hashable = None,
+        meta: Mapping[str, Any] | None = None,
+    ) -> CachedPage:
+        """The page ``html`` rendered with ``holes``, split at them once, not per request."""
+        pattern = re.compile(re.escape(f"{HOLE}{holes.nonce}:") + _NAME + HOLE)
+        return cls(parts=tuple(pattern.split(html)), stamp=stamp, meta=dict(meta or {}))
 
     def fill(self, values: Mapping[str, object]) -> str:
         """The page with every hole replaced by its (escaped) value.
 
         A hole without a value is a programming error, raised as such rather than served.
         """
-        pattern = re.compile(re.escape(f"{HOLE}{self.nonce}:") + _NAME + HOLE)
-        return pattern.sub(lambda match: escape(str(values[match[1]])), self.html)
+        parts = list(self.parts)
+        for index in range(1, len(parts), 2):
+            parts[index] = escape(str(values[parts[index]]))
+        return "".join(parts)
 
 
 def anonymous_page_request(request: HttpRequest) -> bool:
@@ -97,8 +114,18 @@ def anonymous_page_request(request: HttpRequest) -> bool:
         request.method in ("GET", "HEAD")
         and not request.META.get("QUERY_STRING")
         and not getattr(request, "htmx", False)
-        and not request.user.is_authenticated
+        and not signed_in(request)
     )
+
+
+def signed_in(request: HttpRequest) -> bool:
+    """Whether the request is a signed-in reader's; a page is signed in by its session only.
+
+    Without a session cookie nobody is signed in, and the user is not loaded to learn it.
+    """
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False
+    return bool(request.user.is_authenticated)
 
 
 def cached_page(
@@ -118,7 +145,7 @@ def cached_page(
     def load() -> CachedPage:
         holes = Holes()
         html, meta = render(holes)
-        return CachedPage(html=html, nonce=holes.nonce, stamp=stamp, meta=meta)
+        return CachedPage.of(html, holes=holes, stamp=stamp, meta=meta)
 
     page: CachedPage = two_level_cache.get_or_load(key, load, ttl=ttl)
     if page.stamp == stamp:

@@ -248,13 +248,13 @@ def test_home_counts_are_kept_for_the_configured_seconds(author, settings, commi
 
 def test_a_hole_of_another_render_is_left_as_text():
     holes, foreign = Holes(), Holes()
-    page = CachedPage(html=f"<p>{holes('n')} {foreign('n')}</p>", nonce=holes.nonce)
-    assert page.fill({"n": "<7>"}) == f"<p>&lt;7&gt; {foreign('n')}</p>"
+    page = CachedPage.of(f"<p>{holes('n')} {foreign('n')} {holes('m')}</p>", holes=holes)
+    assert page.fill({"n": "<7>", "m": 8}) == f"<p>&lt;7&gt; {foreign('n')} 8</p>"
 
 
 def test_a_hole_without_a_value_is_an_error_not_a_page():
     holes = Holes()
-    page = CachedPage(html=f"<p>{holes('n')}</p>", nonce=holes.nonce)
+    page = CachedPage.of(f"<p>{holes('n')}</p>", holes=holes)
     with pytest.raises(KeyError):
         page.fill({})
 

@@ -251,8 +251,10 @@ def _is_public(article: dict[str, Any], *, viewer: Any) -> bool:
 def article_detail(
     request: HttpRequest, article_id: int | str, slug: str | None = None
 ) -> HttpResponse:
+    cached = anonymous_page_request(request)
+    viewer = None if cached else request.user  # no session cookie: anonymous, user not loaded
     try:
-        article = article_get_for_reader(article_id=int(article_id), user=request.user)
+        article = article_get_for_reader(article_id=int(article_id), user=viewer)
     except ArticleNotFound as error:
         raise Http404("No such article.") from error
     canonical = article_path(article)
@@ -263,9 +265,9 @@ def article_detail(
         request=request,
         article_id=article["id"],
         author_id=article["author"]["id"],
-        user=request.user,
+        user=viewer,
     )
-    if anonymous_page_request(request):
+    if cached:
         author = user_public_profile_anonymous(user_id=article["author"]["id"])
         author = author or _closed_account_card(article)
         return _article_cached(request, article=article, author=author, canonical=canonical)
