@@ -4,8 +4,8 @@ The stat rows are the truth. A hash exists only for articles read in the last
 ``INTERACTIONS_COUNTS_TTL`` seconds; a write changes a hash only when it exists (one Lua
 script: HINCRBY if EXISTS), so a write never creates a partial hash a reader would trust, and a
 read that misses refills the hash from the rows (only if still absent and not marked changed;
-see ``CHANGED_MARKER_MS``). A whole page costs one pipeline of HGETALLs, plus one of fills for
-the misses.
+see ``CHANGED_MARKER_MS``). A whole page costs one script call that reads every hash, plus one
+pipeline of fills for the misses.
 
 A hash lacking one of :data:`FIELDS` (filled by a release that counted fewer things) is never
 trusted: a read takes it for a miss and its fill drops it, and a write that finds the hash
@@ -79,6 +79,22 @@ for id, field, delta in string.gmatch(ARGV[3], '(%d+):([%w_]+):(%-?%d+)') do
   end
 end
 return 0
+"""
+# KEYS: the hashes; ARGV: the fields. One string for the page: per hash, in KEYS' order and
+# separated by ";", its values joined by "," or nothing when it is missing or lacks a field. A
+# pipeline of HGETALLs answered the same in 21 replies of 12 elements each, and parsing those
+# in redis-py cost 0.4 ms of a feed page's 0.6 ms of counts; one bulk string parses at once.
+_READ_ALL = """
+local out = {}
+for i, key in ipairs(KEYS) do
+  local values = redis.call('HMGET', key, unpack(ARGV))
+  local complete = true
+  for j = 1, #ARGV do
+    if not values[j] then complete = false; break end
+  end
+  out[i] = complete and table.concat(values, ',') or ''
+end
+return table.concat(out, ';')
 """
 # KEYS: hash, marker; ARGV[1]: TTL (s), then field, value pairs. 1 when filled. A hash with
 # fewer fields than the pairs is an older shape: dropped, filled by the next read.
@@ -218,14 +234,14 @@ def _fallback(
 
 
 def _hashes_read(article_ids: list[int]) -> dict[int, dict[str, int]]:
-    pipe = _client().pipeline(transaction=False)
-    for article_id in article_ids:
-        pipe.hgetall(counts_key(article_id))
+    """The complete hashes of ``article_ids``: one script call (an older, partial shape is a
+    miss, and its fill drops it)."""
+    keys = [counts_key(article_id) for article_id in article_ids]
+    answer = _script(_READ_ALL)(keys=keys, args=FIELDS, client=_client())
     found = {}
-    for article_id, raw in zip(article_ids, pipe.execute(), strict=True):
-        values = [raw.get(field.encode()) for field in FIELDS]
-        if None not in values:  # an older, partial shape is a miss (its fill drops it)
-            found[article_id] = dict(zip(FIELDS, map(int, values), strict=True))
+    for article_id, part in zip(article_ids, bytes(answer).split(b";"), strict=True):
+        if part:
+            found[article_id] = dict(zip(FIELDS, map(int, part.split(b",")), strict=True))
     return found
 
 
