@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from apps.articles.errors import ArticleNotFound
 from apps.interactions import selectors, services
 from apps.interactions.errors import (
+    CollectionItemNotFound,
     CollectionNameTaken,
     CollectionNotFound,
     DefaultCollectionUndeletable,
@@ -29,6 +30,7 @@ from apps.interactions.serializers import (
     ArticleLikeOutputSerializer,
     CollectionInputSerializer,
     CollectionItemListOutputSerializer,
+    CollectionItemMoveInputSerializer,
     CollectionListOutputSerializer,
     CollectionOutputSerializer,
     CollectionUpdateInputSerializer,
@@ -146,6 +148,11 @@ class CollectionViewSet(viewsets.ViewSet):
     permission_classes = (IsAuthenticated,)
     lookup_value_regex = r"[0-9]{1,18}"
 
+    def get_throttles(self) -> list[Any]:
+        # Moving an article is a collection write, limited as collects are.
+        extra = [CollectThrottle()] if self.action == "move" else []
+        return [*super().get_throttles(), *extra]
+
     @extend_schema(
         operation_id="me_collections_list",
         summary="My folders, the default one first",
@@ -235,3 +242,35 @@ class CollectionViewSet(viewsets.ViewSet):
         )
         items = selectors.collection_items_represent(rows or [], user=request.user)
         return paginator.get_paginated_response(items)
+
+    @extend_schema(
+        operation_id="me_collections_move",
+        summary="Move an article from this folder to another of yours",
+        description="One transaction: you collect the article before and after, so its "
+        "collect_count does not move; already in the other folder too, this folder's entry goes. "
+        "Answers the state after it. 404 `collection_not_found` for a folder that is not yours; "
+        "404 `collection_item_not_found` when this folder does not hold the article; "
+        f"{NOT_PUBLIC} 400 `invalid`; 429 `rate_limited`.",
+        parameters=[COLLECTION_ID],
+        request=CollectionItemMoveInputSerializer,
+        responses={
+            200: ArticleCollectOutputSerializer,
+            **error_responses(
+                ValidationFailed,
+                NotAuthenticated,
+                ArticleNotFound,
+                CollectionNotFound,
+                CollectionItemNotFound,
+                RateLimited,
+            ),
+        },
+    )
+    def move(self, request: Request, pk: str) -> Response:
+        data = _validated(CollectionItemMoveInputSerializer, request.data)
+        state = services.collection_item_move(
+            user=request.user,
+            article_id=data["article_id"],
+            from_collection_id=int(pk),
+            to_collection_id=data["to_collection_id"],
+        )
+        return state_response(state, *COLLECT_STATE)

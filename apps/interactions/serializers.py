@@ -43,6 +43,15 @@ class CollectionUpdateInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, trim_whitespace=True, required=False)
 
 
+class CollectionItemMoveInputSerializer(serializers.Serializer):
+    article_id = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="A public article in this folder."
+    )
+    to_collection_id = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="Another of your folders."
+    )
+
+
 class CollectionOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()

@@ -31,4 +31,9 @@ urlpatterns = [
         CollectionViewSet.as_view({"get": "items"}),
         name="me-collections-items",
     ),
+    re_path(
+        rf"^me/collections/{ID}/move$",
+        CollectionViewSet.as_view({"post": "move"}),
+        name="me-collections-move",
+    ),
 ]

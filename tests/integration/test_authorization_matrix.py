@@ -109,6 +109,7 @@ COLLECT = "/api/v1/articles/{id}/collect"
 FOLDERS = "/api/v1/me/collections"
 FOLDER = "/api/v1/me/collections/{id}"
 FOLDER_ITEMS = "/api/v1/me/collections/{id}/items"
+FOLDER_MOVE = "/api/v1/me/collections/{id}/move"
 FOLLOW = "/api/v1/users/{id}/follow"
 FOLLOWERS = "/api/v1/users/{id}/followers"
 FOLLOWEES = "/api/v1/users/{id}/followees"
@@ -155,6 +156,15 @@ def _liked(world: World) -> bool:
 def _collected(world: World) -> bool:
     items = CollectionItem.objects.filter(user=world.user(), article_id=world.pk("published"))
     return items.exists()
+
+
+def _move_body(world: World, article: str, folder: str) -> dict[str, int]:
+    return {"article_id": world.pk(article), "to_collection_id": world.pk(folder)}
+
+
+def _in_folder(world: World, folder: str, article: str) -> bool:
+    items = CollectionItem.objects.filter(collection_id=world.pk(folder))
+    return items.filter(article_id=world.pk(article)).exists()
 
 
 def _follows_owner(world: World) -> bool:
@@ -429,6 +439,56 @@ TABLE: list[Case] = [
         hides=HIDDEN,
     ),
     *rows("GET", FOLDER_ITEMS, on="missing_article", code="collection_not_found", owner=404),
+    *rows(
+        "POST",
+        FOLDER_MOVE,
+        on="owner_folder",
+        body=lambda w: _move_body(w, "published", "owner_default_folder"),
+        code="collection_not_found",
+        **SIGNED_IN,
+        everyone=404,
+        owner=200,
+        effect=lambda w: (
+            _in_folder(w, "owner_default_folder", "published")
+            and not _in_folder(w, "owner_folder", "published")
+        ),
+    ),
+    *rows(
+        "POST",
+        FOLDER_MOVE,
+        on="owner_folder",
+        body=lambda w: _move_body(w, "published", "others_folder"),
+        owner=(404, "collection_not_found"),
+        other=(404, "collection_not_found"),
+    ),
+    *rows(
+        "POST",
+        FOLDER_MOVE,
+        on="owner_default_folder",
+        body=lambda w: _move_body(w, "published", "owner_folder"),
+        owner=(404, "collection_item_not_found"),
+    ),
+    *rows(
+        "POST",
+        FOLDER_MOVE,
+        on="owner_folder",
+        body=lambda w: _move_body(w, "private", "owner_default_folder"),
+        owner=(404, NOT_FOUND),
+    ),
+    *rows(
+        "POST",
+        FOLDER_MOVE,
+        on="owner_folder",
+        body={"article_id": "one", "to_collection_id": 0},
+        owner=(400, "invalid"),
+    ),
+    *rows(
+        "POST",
+        FOLDER_MOVE,
+        on="missing_article",
+        body=lambda w: _move_body(w, "published", "owner_default_folder"),
+        owner=(404, "collection_not_found"),
+    ),
     *rows(
         "PATCH",
         FOLDER,

@@ -9,7 +9,9 @@ from apps.articles.errors import ArticleNotFound
 from apps.interactions import services
 from apps.interactions.errors import CollectionItemNotFound, CollectionNotFound
 from apps.interactions.models import CollectionItem
-from tests.interactions.conftest import events, stat
+from tests.articles.conftest import signed_in_client
+from tests.articles.factories import published_article
+from tests.interactions.conftest import COLLECTIONS, events, stat
 from tests.users.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -110,3 +112,75 @@ def test_an_article_no_longer_public_is_not_found(reader, author, article, folde
         )
 
     assert entries(reader) == [(graphs, article.pk)]
+
+
+# --- the API: POST /me/collections/{id}/move -----------------------------------------------------
+
+
+def move(client, source: int, **body):
+    return client.post(f"{COLLECTIONS}/{source}/move", body, format="json")
+
+
+def test_the_api_moves_and_answers_the_state(reader, reader_client, article, folders):
+    graphs, later = folders
+    services.article_collect(user=reader, article_id=article.pk, collection_id=graphs)
+
+    response = move(reader_client, graphs, article_id=article.pk, to_collection_id=later)
+
+    assert response.status_code == 200
+    assert response.json() == {"collected": True, "collect_count": 1, "collection_ids": [later]}
+    assert entries(reader) == [(later, article.pk)]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({}, 400, "invalid"),
+        ({"article_id": "x", "to_collection_id": 1}, 400, "invalid"),
+        ({"article_id": 0, "to_collection_id": 1}, 400, "invalid"),
+        ({"article_id": 1, "to_collection_id": str(2**63)}, 400, "invalid"),
+        ({"article_id": "OTHER", "to_collection_id": "LATER"}, 404, "collection_item_not_found"),
+        ({"article_id": "ARTICLE", "to_collection_id": "THEIRS"}, 404, "collection_not_found"),
+    ],
+)
+def test_the_api_refuses_bad_moves_and_changes_nothing(
+    reader, reader_client, article, folders, body, status, code
+):
+    graphs, later = folders
+    services.article_collect(user=reader, article_id=article.pk, collection_id=graphs)
+    names = {
+        "ARTICLE": article.pk,
+        "OTHER": published_article().pk,
+        "LATER": later,
+        "THEIRS": services.collection_create(user=UserFactory(), name="Theirs").pk,
+    }
+    sent = {key: names.get(value, value) for key, value in body.items()}
+
+    response = move(reader_client, graphs, **sent)
+
+    assert (response.status_code, response.json()["code"]) == (status, code)
+    assert entries(reader) == [(graphs, article.pk)]
+
+
+def test_the_api_moves_only_out_of_ones_own_folder(reader, article, folders):
+    graphs, later = folders
+    services.article_collect(user=reader, article_id=article.pk, collection_id=graphs)
+    stranger = signed_in_client(UserFactory())
+
+    response = move(stranger, graphs, article_id=article.pk, to_collection_id=later)
+
+    assert (response.status_code, response.json()["code"]) == (404, "collection_not_found")
+    assert entries(reader) == [(graphs, article.pk)]
+
+
+def test_api_moves_are_rate_limited_as_collects(settings, reader, reader_client, article, folders):
+    settings.RATELIMIT_COLLECT = "1/60s"
+    graphs, later = folders
+    services.article_collect(user=reader, article_id=article.pk, collection_id=graphs)
+
+    first = move(reader_client, graphs, article_id=article.pk, to_collection_id=later)
+    refused = move(reader_client, later, article_id=article.pk, to_collection_id=graphs)
+
+    assert first.status_code == 200
+    assert (refused.status_code, refused.json()["code"]) == (429, "rate_limited")
+    assert entries(reader) == [(later, article.pk)]

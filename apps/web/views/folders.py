@@ -6,8 +6,9 @@ is 404 ``collection_not_found`` and nothing changes; a bad name is the API's mes
 the form it came from (400 ``invalid``, 409 ``collection_name_taken``); the default folder
 cannot be deleted (409 ``collection_default_undeletable``); deleting a folder deletes its
 entries, and articles left in none of the reader's folders stop counting them, as the API's
-DELETE does. Without JavaScript each form posts and is redirected (303); sent by htmx, the
-answer is the partial to swap in place (a failed write: the error, into the form's feedback).
+DELETE does; a move is the API's ``POST /me/collections/{id}/move``, same input and errors.
+Without JavaScript each form posts and is redirected (303); sent by htmx, the answer is the
+partial to swap in place (a failed write: the error, into the form's feedback).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from apps.interactions.pagination import CollectionItemPagination, CollectionPag
 from apps.interactions.rates import COLLECT
 from apps.interactions.serializers import (
     CollectionInputSerializer,
+    CollectionItemMoveInputSerializer,
     CollectionUpdateInputSerializer,
     collection_represent,
 )
@@ -36,21 +38,18 @@ from scholarnet.api.errors import ApplicationError, ValidationFailed
 NAME_ERRORS = (ValidationFailed, CollectionNameTaken)
 
 
-def _folder_name(serializer_class: type, request: HttpRequest) -> str:
-    """The posted name as the API's input serializer reads it; its messages when invalid."""
-    serializer = serializer_class(data={"name": request.POST.get("name", "")})
+def _validated(serializer_class: type, request: HttpRequest, *fields: str) -> dict[str, Any]:
+    """The posted ``fields`` as the API's input serializer reads them; its messages if invalid."""
+    serializer = serializer_class(data={field: request.POST.get(field, "") for field in fields})
     if not serializer.is_valid():
         raise ValidationFailed(
             fields={k: [str(m) for m in v] for k, v in serializer.errors.items()}
         )
-    return str(serializer.validated_data["name"])
+    return dict(serializer.validated_data)
 
 
-def _folder_id(request: HttpRequest, field: str) -> int:
-    raw = request.POST.get(field, "")
-    if not raw.isdigit() or len(raw) > 18:
-        raise ValidationFailed(fields={field: ["A valid integer is required."]})
-    return int(raw)
+def _folder_name(serializer_class: type, request: HttpRequest) -> str:
+    return str(_validated(serializer_class, request, "name")["name"])
 
 
 # --- the list, and creating a folder -------------------------------------------------------------
@@ -165,14 +164,13 @@ def collection_delete(request: HttpRequest, collection_id: int) -> HttpResponse:
 @require_POST
 @signed_in
 def collection_item_move(request: HttpRequest, collection_id: int) -> HttpResponse:
-    article_id = _folder_id(request, "article_id")
-    target_id = _folder_id(request, "to_collection_id")
+    data = _validated(CollectionItemMoveInputSerializer, request, "article_id", "to_collection_id")
     _throttle(request, COLLECT)
     interaction_services.collection_item_move(
         user=request.user,
-        article_id=article_id,
+        article_id=data["article_id"],
         from_collection_id=collection_id,
-        to_collection_id=target_id,
+        to_collection_id=data["to_collection_id"],
     )
     if request.htmx:  # type: ignore[attr-defined]
         context = _items_context(request, _own(request, collection_id))
