@@ -4,6 +4,7 @@ revisions, attachments and typed reviews, and the DOI field and import of the wr
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import orjson
@@ -86,8 +87,6 @@ def _totp(device: TOTPDevice) -> str:
 
 
 def _step(clock) -> None:
-    from datetime import timedelta
-
     clock.shift(timedelta(seconds=30))
 
 
@@ -671,7 +670,28 @@ def test_a_meta_review_needs_an_editor_or_moderator(author, reader):
     assert refused.status_code == 403
     assert '<option value="meta_review"' in offered
     assert accepted.status_code == 303
-    assert list(Comment.objects.values_list("kind", flat=True)) == ["meta_review"]
+    meta = Comment.objects.get()
+    assert meta.kind == "meta_review"
+    assert accepted["Location"] == f"/a/{article.pk}/reviews#post-{meta.pk}"
+    page = _browser().get(f"/a/{article.pk}/", follow=True).content.decode()
+    section = page[page.index('id="reviews"') : page.index('class="comments"')]
+    assert f'id="post-{meta.pk}" data-kind="meta_review"' in section
+    assert "Accept." in section
+
+
+def test_a_question_shows_in_the_reviews_section(author, reader):
+    article = published_article(author=author)
+
+    response = _browser(reader).post(
+        f"/a/{article.pk}/reviews", {"kind": "question", "content": "Which norm?"}
+    )
+
+    question = Comment.objects.get()
+    assert response.status_code == 303
+    assert (question.kind, question.rating, question.root_id) == ("question", None, None)
+    page = _browser().get(f"/a/{article.pk}/reviews").content.decode()
+    assert f'id="post-{question.pk}" data-kind="question"' in page
+    assert "Which norm?" in page
 
 
 def test_posting_a_review_needs_a_signed_in_user(author):
@@ -758,3 +778,22 @@ def test_import_of_an_unknown_doi_is_a_page_error_and_creates_nothing(author, cr
     assert invalid.status_code == 400
     assert 'role="alert"' in invalid.content.decode()
     assert not Article.objects.exists()
+
+
+def test_a_withdrawn_articles_page_shows_its_author_the_files_but_no_review_thread(author, reader):
+    article = published_article(author=author, title="Spectral graphs")
+    attachment = _attach(article)
+    comment_create(
+        user=reader, article_id=article.pk, content="Hm.", kind="review", rating=3, confidence=2
+    )
+    article_services.article_withdraw(article_id=article.pk, author=author)
+    path = f"/a/{article.pk}/spectral-graphs/"
+
+    page = _browser(author).get(path).content.decode()
+
+    assert "Only you can see this article" in page
+    assert f'href="/attachments/{attachment.pk}"' in page
+    assert 'id="reviews"' not in page
+    assert _browser(reader).get(path).status_code == 404
+    assert _browser(reader).get(f"/attachments/{attachment.pk}").status_code == 404
+    assert _browser(reader).get(f"/a/{article.pk}/reviews").status_code == 404

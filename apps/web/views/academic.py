@@ -84,6 +84,14 @@ def _citation_texts(data: citations.CitationData) -> dict[str, str]:
     }
 
 
+def _questions_and_meta_reviews(article_id: int) -> list[dict[str, Any]]:
+    """The newest root questions and meta reviews (the ``(article_id, kind, -id)`` index)."""
+    rows = comment_selectors.comment_root_list(article_id=article_id).filter(
+        kind__in=(CommentKind.QUESTION, CommentKind.META_REVIEW)
+    )
+    return comment_selectors.comments_represent(list(rows.order_by("-id")[:REVIEWS_ON_ARTICLE]))
+
+
 def _reviews(article_id: int, *, limit: int, before: int | None = None) -> list[dict[str, Any]]:
     rows = comment_selectors.review_list(article_id=article_id).order_by("-id")
     if before is not None:
@@ -103,16 +111,14 @@ def article_academic_context(
     article_id = int(article["id"])
     data = citations.citation_data(article_id=article_id, url=citation_url)
     attachments = attachment_selectors.attachment_list(article_id=article_id, user=request.user)
-    try:
-        comment_selectors.article_comments_visible(article_id=article_id)
-    except ArticleNotFound:  # private or taken down, shown to its author: no review thread
-        reviews: list[dict[str, Any]] = []
-    else:
-        reviews = _reviews(article_id, limit=REVIEWS_ON_ARTICLE)
+    # The page shows the review thread only when the article is public (as its comments).
+    reviews = _reviews(article_id, limit=REVIEWS_ON_ARTICLE)
+    discussion = _questions_and_meta_reviews(article_id)
     return {
         "citation": _citation_texts(data),
         "attachments": [attachment_selectors.attachment_represent(row) for row in attachments],
         "reviews": reviews,
+        "questions_and_meta_reviews": discussion,
         "kind_labels": KIND_LABELS,
     }
 
@@ -350,6 +356,7 @@ def _reviews_page(
     base = {
         "article": article,
         "reviews": reviews[:REVIEWS_PAGE],
+        "questions_and_meta_reviews": _questions_and_meta_reviews(article_id),
         "older": reviews[REVIEWS_PAGE - 1]["id"] if len(reviews) > REVIEWS_PAGE else None,
         "kind_labels": KIND_LABELS,
         "errors": [],
@@ -379,7 +386,11 @@ def _review_create(request: HttpRequest, article_id: int) -> HttpResponse:
     except ApplicationError as error:
         errors, status = _error_status(error)
         return _reviews_page(request, article_id, status=status, errors=errors, form=form)
-    return SeeOther(f"/a/{article_id}/reviews#review-{comment.root_id or comment.pk}")
+    if comment.kind in (CommentKind.REVIEW, CommentKind.REBUTTAL):
+        anchor = f"review-{comment.root_id or comment.pk}"
+    else:
+        anchor = f"post-{comment.pk}"
+    return SeeOther(f"/a/{article_id}/reviews#{anchor}")
 
 
 @require_http_methods(["GET", "POST"])
