@@ -1,4 +1,5 @@
-"""Two-factor sign-in set up on the security page, then used, then "Cite this", in chromium.
+"""Two-factor sign-in set up on the security page, then used, then "Cite this"; and "Sign in with
+ORCID" against the simulator, in chromium.
 
 The flow enrols an authenticator (the test computes its codes from the secret the page shows,
 as an authenticator app would), confirms it, keeps the recovery codes, signs out, signs in with
@@ -92,3 +93,32 @@ def test_enrol_sign_out_sign_in_with_a_code_then_cite(js, page, page_nojs, live_
         "}\n"
     )
     screenshot(browser, "cite")
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
+def test_sign_in_with_orcid_then_the_profile_shows_the_verified_id(
+    js, page, page_nojs, live_url, settings
+):
+    from apps.orcid_sim.config import orcid_settings
+    from apps.orcid_sim.oauth import orcid_id_for
+
+    for name, value in orcid_settings(site_url=live_url).items():
+        setattr(settings, name, value)
+    settings.ORCID_REDIRECT_URI = ""
+    browser = page if js else page_nojs
+
+    browser.goto(f"{live_url}/login/")
+    browser.click("#orcid-sign-in")
+    # The simulator's page stands in for signing in at orcid.org.
+    browser.fill("input[name=name]", "Sofia Kovalevskaya")
+    browser.click("button:not([name=deny])")
+    browser.wait_for_url(re.compile(r"^[^?]*/$"))
+
+    session = UserSession.objects.get(revoked_at__isnull=True)
+    orcid = orcid_id_for("Sofia Kovalevskaya")
+    assert session.user.orcid_id == orcid
+    browser.goto(f"{live_url}/me/security/")
+    assert orcid in browser.locator("#orcid-linked").inner_text()
+    browser.goto(f"{live_url}/u/{session.user.pk}/")
+    assert browser.locator(".orcid-id a").inner_text() == orcid
+    assert browser.locator(".orcid-verified").inner_text() == "verified"
