@@ -480,7 +480,7 @@ register(
         path="/api/v1/feed",
         description="A signed-in reader's feed, first page (20 of a 500-item inbox): the session "
         "check, the inbox range (one Redis round trip), the page's live rows (one query), cards "
-        "from the process, counts (one pipeline) and flags (one query). Setup also records the "
+        "from the process, counts (one script call) and flags (one query). Setup also records the "
         "fan-out to 10,000 followers.",
         setup=_feed_reader,
     )
