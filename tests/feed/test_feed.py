@@ -207,3 +207,36 @@ def test_warm_cards_never_show_a_hidden_article_nor_an_old_title(
 
     results = reader_client.get(FEED).json()["results"]
     assert [(item["id"], item["title"]) for item in results] == [(kept.pk, "New")]
+
+
+def test_a_warm_page_carries_the_counts_and_the_readers_flags_as_they_are_now(
+    author, reader, reader_client
+):
+    from apps.comments import services as comments
+    from apps.interactions import services as interactions
+
+    follows.user_follow(follower=reader, followee_id=author.pk)
+    feed_ids(reader_client)
+    liked, other = (published_article(author=author) for _ in range(2))
+    relay()
+    reader_client.get(FEED)  # cards and counters warm, nothing liked yet
+
+    interactions.article_like(user=reader, article_id=liked.pk)
+    interactions.article_collect(user=reader, article_id=liked.pk)
+    interactions.article_like(user=UserFactory(), article_id=other.pk)
+    for rating in (4, 9):
+        comments.comment_create(
+            user=UserFactory(),
+            article_id=liked.pk,
+            content="Sound.",
+            kind="review",
+            rating=rating,
+            confidence=3,
+        )
+
+    results = {item["id"]: item for item in reader_client.get(FEED).json()["results"]}
+    fields = ("like_count", "liked", "collect_count", "collected", "comment_count")
+    assert [results[liked.pk][name] for name in fields] == [1, True, 1, True, 2]
+    assert [results[other.pk][name] for name in fields] == [1, False, 0, False, 0]
+    assert (results[liked.pk]["review_count"], results[liked.pk]["review_rating_mean"]) == (2, 6.5)
+    assert (results[other.pk]["review_count"], results[other.pk]["review_rating_mean"]) == (0, None)
