@@ -797,3 +797,23 @@ def test_a_withdrawn_articles_page_shows_its_author_the_files_but_no_review_thre
     assert _browser(reader).get(path).status_code == 404
     assert _browser(reader).get(f"/attachments/{attachment.pk}").status_code == 404
     assert _browser(reader).get(f"/a/{article.pk}/reviews").status_code == 404
+
+
+def test_the_cached_anonymous_page_shows_an_attachment_once_uploaded_and_not_once_deleted(
+    author, django_capture_on_commit_callbacks
+):
+    from apps.attachments.services import attachment_delete
+
+    article = published_article(author=author, title="Spectral graphs")
+    path = f"/a/{article.pk}/spectral-graphs/"
+    assert 'class="attachments"' not in _browser().get(path).content.decode()  # now cached
+
+    with django_capture_on_commit_callbacks(execute=True):
+        attachment = _attach(article)
+    shown = _browser().get(path).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        attachment_delete(user=author, attachment_id=attachment.pk)
+    gone = _browser().get(path).content.decode()
+
+    assert f'href="/attachments/{attachment.pk}"' in shown
+    assert f'href="/attachments/{attachment.pk}"' not in gone
