@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import html as html_text
 import re
 import secrets
 from collections.abc import Callable, Hashable, Mapping
@@ -34,7 +35,6 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils.html import escape
 
 from scholarnet.cache import two_level_cache
 
@@ -100,7 +100,7 @@ class CachedPage:
         """
         parts = list(self.parts)
         for index in range(1, len(parts), 2):
-            parts[index] = escape(str(values[parts[index]]))
+            parts[index] = html_text.escape(str(values[parts[index]]))
         return "".join(parts)
 
 
