@@ -7,7 +7,9 @@ from __future__ import annotations
 import html
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from apps.interactions import services as interaction_services
 from apps.interactions.models import Collection, CollectionItem
@@ -316,6 +318,34 @@ def test_a_bad_move_changes_nothing(reader_web, reader, article, graphs, later, 
     assert response.status_code == status
     assert f'data-code="{code}"' in text(response)
     assert entries(reader) == [(graphs.pk, article.pk)]
+
+
+# --- costs ---------------------------------------------------------------------------------------
+
+
+def test_a_folders_page_costs_the_same_queries_for_one_or_many_articles(reader_web, reader, graphs):
+    interaction_services.collection_create(user=reader, name="Later")
+
+    def fill(count: int) -> None:
+        for _ in range(count):
+            interaction_services.article_collect(
+                user=reader, article_id=published_article().pk, collection_id=graphs.pk
+            )
+
+    def queries() -> int:
+        reader_web.get(f"/me/collections/{graphs.pk}/")  # warm the caches every page reads
+        with CaptureQueriesContext(connection) as captured:
+            page = reader_web.get(f"/me/collections/{graphs.pk}/")
+        assert page.status_code == 200
+        return len(captured.captured_queries)
+
+    fill(1)
+    one = queries()
+    fill(7)
+    many = queries()
+
+    assert text(reader_web.get(f"/me/collections/{graphs.pk}/")).count('class="move-form"') == 8
+    assert many == one
 
 
 # --- sign-in and CSRF ----------------------------------------------------------------------------
