@@ -9,6 +9,7 @@ import pytest
 import requests
 from django.core.management import call_command
 
+from apps.articles import services as article_services
 from apps.articles.models import PublishedArticle
 from apps.ledger.models import Entry, LedgerTransaction
 from apps.ledger.selectors import wallet_get
@@ -107,3 +108,15 @@ def test_without_the_simulator_there_is_no_demo_tip(settings, capsys):
 def test_in_process_the_sdk_reaches_only_the_simulators_gateway():
     with gateway_in_process(), pytest.raises(requests.ConnectionError):
         requests.get("https://api.mch.weixin.qq.com/v3/certificates", timeout=1)
+
+
+def test_a_tip_that_cannot_be_paid_is_reported_and_demo_data_still_finishes(capsys):
+    demo_content_create()
+    article = PublishedArticle.objects.get(title=ARTICLES[0]["title"])
+    article_services.article_withdraw(article_id=article.pk, author=author())
+
+    call_command("demo_data", "--no-login")
+
+    assert "Demo tip: not paid (not_found: " in capsys.readouterr().out
+    assert not Reward.objects.exists()
+    assert wallet_get(user_id=author().pk).balance == 0
