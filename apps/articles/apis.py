@@ -312,7 +312,7 @@ class ArticleViewSet(viewsets.ViewSet):
             raise CitationFormatInvalid(fields={"format": [CitationFormatInvalid.default_detail]})
         selectors.article_readable_author_id(article_id=int(pk), user=request.user)
         data = citations.citation_data(
-            article_id=int(pk), url=request.build_absolute_uri(f"/articles/{int(pk)}")
+            article_id=int(pk), url=request.build_absolute_uri(citations.permalink_path(int(pk)))
         )
         content_type, extension = citations.FORMATS[fmt]
         response = HttpResponse(citations.citation_render(data, fmt), content_type=content_type)

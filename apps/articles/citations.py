@@ -48,6 +48,12 @@ _MATH = re.compile(r"(?<!\\)\$([^$]+)(?<!\\)\$")
 _WHITESPACE = re.compile(r"\s+")
 
 
+def permalink_path(article_id: int) -> str:
+    """The article's permanent address on the site, the one a citation names: the web's short
+    link, which redirects to the page (its slug may change with the title; this never does)."""
+    return f"/a/{article_id}/"
+
+
 @dataclass(frozen=True, slots=True)
 class CitationData:
     id: int

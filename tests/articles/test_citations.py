@@ -115,7 +115,7 @@ def test_bibtex_of_an_article_written_here(author, anonymous_client):
         "  author = {{Ada}},\n"
         f"  year = {{{year}}},\n"
         "  howpublished = {ScholarNet},\n"
-        f"  url = {{http://testserver/articles/{article.pk}}}\n"
+        f"  url = {{http://testserver/a/{article.pk}/}}\n"
         "}\n"
     )
 

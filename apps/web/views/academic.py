@@ -105,7 +105,7 @@ def article_academic_context(
     """What every reader of the article page sees: citations, attachments, reviews.
 
     Depends on the article alone (the viewer only decides whether the page is shown at all).
-    ``citation_url`` is the article page's absolute URL the citations name (the cached
+    ``citation_url`` is the article's absolute permalink the citations name (the cached
     anonymous page passes its hole for it, which each request fills with its own host).
     """
     article_id = int(article["id"])
@@ -162,10 +162,8 @@ def _readable(request: HttpRequest, article_id: int) -> None:
 
 @require_GET
 def cite_view(request: HttpRequest, article_id: int) -> HttpResponse:
-    """The citation as a file to save, in the formats and with the headers of
-    ``GET /api/v1/articles/{id}/cite``; its URL is the article page's, as "Cite this" shows."""
-    from apps.web.views.reading import article_path  # reading imports this module
-
+    """The citation as a file to save, exactly as ``GET /api/v1/articles/{id}/cite`` answers it:
+    the same formats, headers and URL (the article's permalink, as "Cite this" shows)."""
     fmt = request.GET.get("format", "bibtex")
     if fmt not in citations.FORMATS:
         return HttpResponse(
@@ -174,10 +172,10 @@ def cite_view(request: HttpRequest, article_id: int) -> HttpResponse:
             content_type="text/plain; charset=utf-8",
         )
     try:
-        article = article_get_for_reader(article_id=article_id, user=request.user)
+        article_get_for_reader(article_id=article_id, user=request.user)  # visible as the page
     except ArticleNotFound:
         raise Http404("No such article.") from None
-    url = request.build_absolute_uri(article_path(article))
+    url = request.build_absolute_uri(citations.permalink_path(article_id))
     data = citations.citation_data(article_id=article_id, url=url)
     content_type, extension = citations.FORMATS[fmt]
     response = HttpResponse(citations.citation_render(data, fmt), content_type=content_type)

@@ -34,6 +34,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
+from apps.articles.citations import permalink_path
 from apps.articles.errors import ArticleNotFound
 from apps.articles.reads import article_read_emit
 from apps.articles.selectors import (
@@ -282,7 +283,7 @@ def article_detail(
         "body_html": _body_html(article),
         "canonical_url": request.build_absolute_uri(canonical),
         **academic.article_academic_context(
-            request, article, citation_url=request.build_absolute_uri(canonical)
+            request, article, citation_url=request.build_absolute_uri(permalink_path(article["id"]))
         ),
         **academic.article_viewer_context(request, article),
     }
@@ -317,7 +318,7 @@ def _article_cached(
             "canonical_url": holes("canonical_url"),
             "csrf_token": holes(NO_CSRF_TOKEN),
             **academic.article_academic_context(
-                request, article, citation_url=holes("canonical_url")
+                request, article, citation_url=holes("permalink_url")
             ),
         }
         return render_to_string("web/reading/article.html", context, request=request), {}
@@ -334,6 +335,7 @@ def _article_cached(
     values["follower_count"] = followers
     values["follower_noun"] = "follower" if followers == 1 else "followers"
     values["canonical_url"] = request.build_absolute_uri(canonical)
+    values["permalink_url"] = request.build_absolute_uri(permalink_path(article["id"]))
     return HttpResponse(page.fill(values))
 
 
