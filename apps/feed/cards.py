@@ -14,18 +14,16 @@ Misses are loaded together: the rows, their tags and their authors, three querie
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, cast
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.models import Field
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from apps.articles.models import LiveStatus, PublishedArticle
 from apps.articles.selectors import article_list_items
@@ -40,7 +38,9 @@ class LiveRow:
 
     id: int
     author_id: int
-    updated_at: datetime
+    # The row's updated_at as the database driver returns it (naive on MySQL and SQLite),
+    # compared for equality only: which version of the article a card was made from.
+    version: Any
     publish_seq: int
 
 
@@ -54,21 +54,22 @@ def live_public_rows(article_ids: list[int]) -> dict[int, LiveRow]:
     """
     if not article_ids:
         return {}
-    connection = connections[router.db_for_read(PublishedArticle) or DEFAULT_DB_ALIAS]
-    with connection.cursor() as cursor:
-        cursor.execute(_live_rows_sql(connection, len(article_ids)), article_ids)
+    alias = router.db_for_read(PublishedArticle) or DEFAULT_DB_ALIAS
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_live_rows_sql(alias, len(article_ids)), article_ids)
         rows = cursor.fetchall()
     return {
-        article_id: LiveRow(article_id, author_id, _aware(connection, updated_at), seq)
+        article_id: LiveRow(article_id, author_id, updated_at, seq)
         for article_id, author_id, status, taken_down_at, updated_at, seq in rows
         if status == LiveStatus.PUBLISHED and taken_down_at is None
     }
 
 
-def _live_rows_sql(connection: Any, count: int) -> str:
-    quote, meta = connection.ops.quote_name, PublishedArticle._meta
+@functools.lru_cache(maxsize=256)
+def _live_rows_sql(alias: str, count: int) -> str:
+    quote, meta = connections[alias].ops.quote_name, PublishedArticle._meta
     columns = ", ".join(quote(_column(name)) for name in _CHECK_COLUMNS)
-    table, key, marks = quote(meta.db_table), quote(meta.pk.column), ", ".join(["%s"] * count)
+    table, key, marks = quote(meta.db_table), quote(str(meta.pk.column)), ", ".join(["%s"] * count)
     # Names from the model's metadata; every value is a parameter.
     return f"SELECT {columns} FROM {table} WHERE {key} IN ({marks})"  # noqa: S608
 
@@ -77,20 +78,11 @@ def _column(name: str) -> str:
     return str(cast("Field[Any, Any]", PublishedArticle._meta.get_field(name)).column)
 
 
-def _aware(connection: Any, value: Any) -> datetime:
-    """A datetime as the ORM returns it: the backends that store naive UTC give it a zone."""
-    if isinstance(value, str):  # SQLite without the column's converter
-        value = parse_datetime(value)
-    if settings.USE_TZ and timezone.is_naive(value):
-        return timezone.make_aware(value, connection.timezone)
-    return cast(datetime, value)
-
-
 class CardTier:
-    """Cards by article id: ``(updated_at, expires at, card)``, replaced on any mismatch."""
+    """Cards by article id: ``(version, expires at, card)``, replaced on any mismatch."""
 
     def __init__(self, *, max_entries: int = 20_000) -> None:
-        self._entries: dict[int, tuple[datetime, float, dict[str, Any]]] = {}
+        self._entries: dict[int, tuple[Any, float, dict[str, Any]]] = {}
         self._lock = threading.Lock()
         self._max_entries = max_entries
 
@@ -101,23 +93,26 @@ class CardTier:
         found: dict[int, dict[str, Any]] = {}
         for row in rows:
             entry = entries.get(row.id)
-            if entry is not None and entry[0] == row.updated_at and entry[1] > now:
+            if entry is not None and entry[0] == row.version and entry[1] > now:
                 found[row.id] = entry[2]
-        missing = [row.id for row in rows if row.id not in found]
+        missing = [row for row in rows if row.id not in found]
         if missing:
             found.update(self._load(missing, now=now))
         return [dict(found[row.id]) for row in rows if row.id in found]
 
-    def _load(self, article_ids: list[int], *, now: float) -> dict[int, dict[str, Any]]:
-        live = public_rows_by_id(article_ids)  # gone private since the check: left out
-        rows = [live[article_id] for article_id in article_ids if article_id in live]
-        cards = {card["id"]: card for card in article_list_items(rows, user=None, decorate=False)}
+    def _load(self, missing: list[LiveRow], *, now: float) -> dict[int, dict[str, Any]]:
+        live = public_rows_by_id([row.id for row in missing])  # gone private since: left out
+        loaded = [live[row.id] for row in missing if row.id in live]
+        cards = {card["id"]: card for card in article_list_items(loaded, user=None, decorate=False)}
         expires = now + float(settings.FEED_CARD_LOCAL_TTL)
         with self._lock:
             if len(self._entries) + len(cards) > self._max_entries:
                 self._entries.clear()  # rare, and cheaper than tracking recency per read
-            for row in rows:
-                self._entries[row.pk] = (row.updated_at, expires, cards[row.pk])
+            # Kept under the version the check saw: a card loaded from a row edited since then
+            # is newer than its version, so the next read reloads it; never the other way.
+            for row in missing:
+                if row.id in cards:
+                    self._entries[row.id] = (row.version, expires, cards[row.id])
         return cards
 
     def clear(self) -> None:
