@@ -14,8 +14,12 @@ from apps.interactions.counters import (
     counters_move,
     counts_key,
 )
-from apps.interactions.models import ArticleStat
-from apps.interactions.selectors import article_stats_load, article_stats_provide
+from apps.interactions.models import ArticleStat, CollectionItem
+from apps.interactions.selectors import (
+    article_flags_provide,
+    article_stats_load,
+    article_stats_provide,
+)
 from tests.articles.factories import published_article
 from tests.interactions.conftest import LIKE
 from tests.users.factories import UserFactory
@@ -181,6 +185,40 @@ def test_a_saturated_fallback_refuses_instead_of_stampeding_the_database(
         for _ in range(held):
             counters._fallback_slots.release()
     assert held >= 1
+
+
+def test_flags_are_one_query_for_a_page(reader, article, django_assert_num_queries):
+    other = published_article()
+    services.article_like(user=reader, article_id=article.pk)
+    services.article_collect(user=reader, article_id=other.pk)
+    services.article_like(user=UserFactory(), article_id=other.pk)  # someone else's like
+
+    with django_assert_num_queries(1):
+        flags = article_flags_provide(ids=[article.pk, other.pk, other.pk + 1], user_id=reader.pk)
+
+    assert flags == {
+        article.pk: {"liked": True, "collected": False},
+        other.pk: {"liked": False, "collected": True},
+        other.pk + 1: {"liked": False, "collected": False},
+    }
+
+
+def test_flags_are_two_queries_while_likes_and_folders_live_apart(
+    monkeypatch, reader, article, django_assert_num_queries
+):
+    """A table being moved to another database (apps.migrator) cannot join the union."""
+    services.article_collect(user=reader, article_id=article.pk)
+
+    class Apart:
+        @staticmethod
+        def db_for_read(model, **hints):
+            return "elsewhere" if model is CollectionItem else "default"
+
+    monkeypatch.setattr("apps.interactions.selectors.router", Apart)
+    with django_assert_num_queries(2):
+        flags = article_flags_provide(ids=[article.pk], user_id=reader.pk)
+
+    assert flags == {article.pk: {"liked": False, "collected": True}}
 
 
 def test_detail_carries_counts_and_the_readers_flags(reader, reader_client, author, article):
