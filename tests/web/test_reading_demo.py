@@ -22,10 +22,10 @@ def test_demo_data_creates_a_living_site_once(capsys):
     second = capsys.readouterr().out
 
     assert "Demo login: admin@scholarnet.local / " in first
-    assert "Demo content: 4 authors, 6 articles, 4 comments, 3 replies" in first
+    assert "Demo content: 4 authors, 6 articles, 4 comments, 3 replies, 2 reviews" in first
     assert "password shown at the first start" in second
     assert "present already" in second
-    assert counts == (5, 6, 7)
+    assert counts == (5, 6, 11)  # 7 comments and replies, 2 reviews, a rebuttal, a question
     assert (User.objects.count(), PublishedArticle.objects.count(), Comment.objects.count()) == (
         counts
     )
@@ -35,6 +35,8 @@ def test_demo_data_creates_a_living_site_once(capsys):
     page = Client().get(f"/a/{article.pk}/", follow=True).content.decode()
     assert "<math" in page
     assert "Does the argument need the action to be local?" in page
+    assert "Clear and correct." in page  # a typed review, its rebuttal below it
+    assert "Added in spirit" in page
 
 
 def test_demo_data_without_content_creates_the_moderator_only(capsys):

@@ -72,3 +72,31 @@ def test_titles_and_abstracts_show_their_dollar_math_as_mathml_and_the_rest_esca
     assert "&amp; &lt;b&gt;more&lt;/b&gt;" in out
     assert out.endswith("for $x^{2$") or "<math" in out.split("for ")[1]
     assert "<b>" not in out
+
+
+@pytest.mark.django_db
+def test_comments_and_reviews_show_their_math_as_mathml_on_the_article_page():
+    from django.test import Client
+
+    from apps.comments import services as comment_services
+    from apps.comments.models import CommentKind
+    from tests.articles.factories import published_article
+    from tests.users.factories import UserFactory
+
+    article = published_article(title="Mass")
+    comment_services.comment_create(
+        user=UserFactory(), article_id=article.pk, content="Surely $p = mv$ here?"
+    )
+    comment_services.comment_create(
+        user=UserFactory(),
+        article_id=article.pk,
+        content="Check $\\vec L = \\vec r \\times \\vec p$.",
+        kind=CommentKind.REVIEW,
+        rating=7,
+        confidence=3,
+    )
+
+    page = Client().get(f"/a/{article.pk}/", follow=True).content.decode()
+
+    assert '<span class="math inline" data-tex="p = mv"><math' in page
+    assert page.count('data-tex="\\vec L = \\vec r \\times \\vec p"><math') == 2  # review, thread

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from apps.web.math import tex_to_mathml
+from apps.web.math import math_to_mathml, tex_to_mathml
 
 register = template.Library()
 
@@ -36,3 +37,17 @@ def inline_math(text: object) -> SafeString:
         position = match.end()
     parts.append(escape(value[position:]))
     return mark_safe("".join(parts))  # noqa: S308 - every part is escaped or allowlisted MathML
+
+
+@register.filter
+def content_math(content_html: object) -> SafeString:
+    """A comment's or review's rendered HTML (sanitised by the renderer) with its math as MathML.
+
+    Remembered per text: a thread's page shows the same comments to every reader.
+    """
+    return mark_safe(_content_math(str(content_html or "")))  # noqa: S308 - renderer's HTML
+
+
+@functools.lru_cache(maxsize=4096)
+def _content_math(content_html: str) -> str:
+    return math_to_mathml(content_html)

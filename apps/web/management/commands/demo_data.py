@@ -28,6 +28,7 @@ from django.db import transaction
 from apps.articles import services as articles
 from apps.articles.selectors import article_author_list
 from apps.comments import services as comments
+from apps.comments.models import CommentKind
 from apps.follows import services as follows
 from apps.interactions import services as interactions
 from apps.ledger.selectors import wallet_get
@@ -148,6 +149,22 @@ COMMENTS = [
     (3, "sofia", "Which $f$ and $g$ give stripes rather than spots?", []),
 ]
 
+# (article index, reviewer, rating 1-10, confidence 1-5, review, the author's rebuttal or "")
+REVIEWS = [
+    (
+        0,
+        "sofia",
+        8,
+        4,
+        "Clear and correct. The rotation section would gain from the explicit conserved "
+        "quantity $\\vec L = \\vec r \\times \\vec p$ derived from the Lagrangian, not stated.",
+        "Added in spirit: the derivation is the same as for time translation, with "
+        "$\\delta \\vec r = \\vec \\theta \\times \\vec r$.",
+    ),
+    (4, "emmy", 9, 3, "A careful account of the third integrable case; the figures help.", ""),
+]
+QUESTIONS = [(0, "ada", "Does the theorem still hold for discrete symmetries?")]
+
 LIKES = [(0, "alan"), (0, "ada"), (0, "sofia"), (1, "emmy"), (2, "ada"), (2, "emmy"), (4, "emmy")]
 FOLLOWS = [("alan", "emmy"), ("ada", "emmy"), ("sofia", "alan"), ("emmy", "ada")]
 TAG_FOLLOWS = [("ada", "physics"), ("alan", "pde")]
@@ -197,6 +214,31 @@ def demo_content_create() -> dict[str, int]:
                 parent_id=root.pk,
             )
             replies += 1
+    for index, handle, rating, confidence, text, rebuttal in REVIEWS:
+        review = comments.comment_create(
+            user=people[handle],
+            article_id=published[index].pk,
+            content=text,
+            kind=CommentKind.REVIEW,
+            rating=rating,
+            confidence=confidence,
+        )
+        if rebuttal:
+            author = people[ARTICLES[index]["author"]]
+            comments.comment_create(
+                user=author,
+                article_id=published[index].pk,
+                content=rebuttal,
+                parent_id=review.pk,
+                kind=CommentKind.REBUTTAL,
+            )
+    for index, handle, text in QUESTIONS:
+        comments.comment_create(
+            user=people[handle],
+            article_id=published[index].pk,
+            content=text,
+            kind=CommentKind.QUESTION,
+        )
     for index, handle in LIKES:
         interactions.article_like(user=people[handle], article_id=published[index].pk)
     for follower, followee in FOLLOWS:
@@ -210,6 +252,7 @@ def demo_content_create() -> dict[str, int]:
         "articles": len(published),
         "comments": len(COMMENTS),
         "replies": replies,
+        "reviews": len(REVIEWS),
         "likes": len(LIKES),
         "follows": len(FOLLOWS) + len(TAG_FOLLOWS),
     }
