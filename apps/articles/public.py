@@ -7,12 +7,12 @@ primary key, in bulk, without those apps touching the live store's models.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db.models import QuerySet
 
 from apps.articles.models import LiveStatus, PublishedArticle
+from scholarnet.cache.stale_keys import StaleKeys
 
 LIST_ROW_FIELDS = (
     "id",
@@ -57,17 +57,7 @@ def article_public_rows(*, article_ids: list[int]) -> list[PublishedArticle]:
 # --- caches of higher apps that show public articles --------------------------------------------
 
 # A higher app that caches what it shows of public articles (the hot list's page) registers, in
-# its AppConfig.ready(), a function naming the cache keys a change of one article's public
-# state makes stale. Every write that changes what readers see (publish, withdraw, delete, take
-# down, restore) drops them with its own keys once it commits, so the article leaves those
-# caches as it leaves the public list.
-_live_change_keys: list[Callable[[int], Iterable[str]]] = []
-
-
-def article_live_change_keys_register(keys: Callable[[int], Iterable[str]]) -> None:
-    if keys not in _live_change_keys:
-        _live_change_keys.append(keys)
-
-
-def article_live_change_keys(article_id: int) -> list[str]:
-    return [key for keys in _live_change_keys for key in keys(article_id)]
+# its AppConfig.ready(), ``article_live_changes.register(keys_of_article)``. Every write that
+# changes what readers see (publish, withdraw, delete, take down, restore) drops those keys with
+# its own once it commits, so the article leaves those caches as it leaves the public list.
+article_live_changes = StaleKeys("an article's public state")

@@ -44,7 +44,7 @@ from apps.articles.models import (
     PublishedArticleTag,
     PublishSequence,
 )
-from apps.articles.public import article_live_change_keys
+from apps.articles.public import article_live_changes
 from apps.articles.rendering import abstract_preview, derive_abstract, plain_text, render_markdown
 from apps.articles.selectors import (
     TAG_BIZ,
@@ -158,7 +158,7 @@ def _caches_invalidate(*, article_id: int, author_id: int, live: bool = False) -
     keys = [article_detail_cache_key(article_id), author_first_page_cache_key(author_id)]
     if live:
         keys.append(public_first_page_cache_key())
-        keys.extend(article_live_change_keys(article_id))  # higher apps' caches (the hot list)
+        keys.extend(article_live_changes.keys(article_id))  # higher apps' caches (the hot list)
     invalidate_many_on_commit(keys)
 
 

@@ -21,7 +21,7 @@ from django.db import transaction
 from apps.articles.errors import ArticleNotFound
 from apps.articles.public import article_public_authors
 from apps.articles.selectors import article_draft_get
-from apps.attachments.changes import attachment_change_invalidate_on_commit
+from apps.attachments.changes import attachment_changes
 from apps.attachments.disposition import filename_clean
 from apps.attachments.errors import (
     AttachmentDenied,
@@ -75,7 +75,7 @@ def attachment_create(*, user: Any, article_id: int, upload: UploadedFile) -> At
     attachment.file.save(f"{article_id}/{uuid.uuid4().hex}.pdf", upload, save=False)
     with transaction.atomic():
         attachment.save()
-        attachment_change_invalidate_on_commit(article_id=article_id)
+        attachment_changes.invalidate_on_commit(article_id)
         transaction.on_commit(lambda: _extract_later(attachment.pk))
     return attachment
 
@@ -127,7 +127,7 @@ def attachment_delete(*, user: Any, attachment_id: int) -> None:
     name, article_id = attachment.file.name or "", attachment.article_id
     with transaction.atomic():
         attachment.delete()
-        attachment_change_invalidate_on_commit(article_id=article_id)
+        attachment_changes.invalidate_on_commit(article_id)
         transaction.on_commit(lambda: _file_delete(name))
         transaction.on_commit(lambda: _reindex_later(article_id))
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from apps.articles.errors import ArticleNotFound
 from apps.articles.public import article_public_authors
 from apps.articles.rendering import derive_abstract, plain_text, render_markdown
-from apps.comments.changes import comment_change_invalidate_on_commit
+from apps.comments.changes import comment_changes
 from apps.comments.errors import CommentDeleteDenied, CommentNotFound, InvalidParent
 from apps.comments.events import CommentCreated, CommentDeleted
 from apps.comments.kinds import KindRequest, comment_kind_check, rebuttal_parent_check
@@ -104,7 +104,7 @@ def comment_create(
                 rating=rating,
             )
         )
-        comment_change_invalidate_on_commit(article_id=article_id)
+        comment_changes.invalidate_on_commit(article_id)
     return comment
 
 
@@ -179,7 +179,7 @@ def _subtree_delete(
                 occurred_at=timezone.now(),
             )
         )
-        comment_change_invalidate_on_commit(article_id=article_id)
+        comment_changes.invalidate_on_commit(article_id)
         if audit:
             staff_action_record(
                 actor=user,

@@ -7,7 +7,7 @@ without the closing brace, so a page is sliced from it and its counts appended a
 
 It is dropped everywhere (pub/sub) when the ranking is recomputed, and by every change to an
 article's public state once it commits: the articles app asks for this key then
-(``article_live_change_keys_register``), so a withdrawn or taken-down article leaves the hot
+(``article_live_changes``), so a withdrawn or taken-down article leaves the hot
 list at once without a query per read. An author's new nickname or avatar shows within
 ``RANKING_CACHE_TTL``, as on the public list's first page.
 
